@@ -1,0 +1,112 @@
+/// Payment and pressure language from the lexicons in models/: phrase families (wire, bank
+/// change, gift cards, urgency, secrecy, first touch, payroll, tax forms, invoices, ...) in
+/// several languages, each family a finding symbol. Text is normalized first (case, accents,
+/// compatibility letters, invisible characters, confusables inside mixed-script words), so
+/// "wіre trаnsfer" with Cyrillic letters still matches.
+///
+/// Phrase syntax: words separated by spaces; `word*` matches any word starting with `word`;
+/// `~` matches up to three arbitrary words.
+public struct PaymentLanguageDetector: Detector {
+    public static let info = DetectorInfo(
+        id: "payment_language",
+        summary: "Payment, pressure and data-request language from the lexicons (per family, per language).",
+        symbols: [
+            SymbolInfo("LANG_WIRE_TRANSFER", group: "language", "asks for a wire, transfer or payment"),
+            SymbolInfo("LANG_BANK_CHANGE", group: "language", "changes bank details or adds a new beneficiary"),
+            SymbolInfo("LANG_GIFT_CARD", group: "language", "gift cards, vouchers, photos of codes"),
+            SymbolInfo("LANG_URGENCY", group: "language", "pressure of time"),
+            SymbolInfo("LANG_SECRECY", group: "language", "asks for secrecy or discourages verification"),
+            SymbolInfo("LANG_FIRST_TOUCH", group: "language", "availability probe or favour opener (\"are you at your desk?\")"),
+            SymbolInfo("LANG_PAYROLL", group: "language", "payroll or direct deposit change"),
+            SymbolInfo("LANG_TAX_PII", group: "language", "W-2, P60, tax forms or employee records requested"),
+            SymbolInfo("LANG_INVOICE", group: "language", "invoices, statements, overdue payments"),
+            SymbolInfo("LANG_OFF_CHANNEL", group: "language", "moves the conversation to phone, text or WhatsApp"),
+            SymbolInfo("LANG_CONFIDENTIAL_DEAL", group: "language", "confidential acquisition, legal matter or escrow"),
+            SymbolInfo("LANG_VERIFIED_CALLBACK", group: "language", "tells the reader to verify by calling a known number (a legitimate process; negative weight)"),
+        ],
+        triggering: [
+            DetectorExample("From: a <a@example.com>\nSubject: x\n\nPlease buy Apple gift cards and send me photos of the codes.", fires: ["LANG_GIFT_CARD"]),
+            DetectorExample("From: a <a@example.com>\nSubject: x\n\nI need a w\u{0456}re tr\u{0430}nsfer today.", fires: ["LANG_WIRE_TRANSFER"]),
+            DetectorExample("From: a <a@example.com>\nSubject: x\n\nBitte beachten Sie unsere neue Bankverbindung.", fires: ["LANG_BANK_CHANGE"]),
+            DetectorExample("From: a <a@example.com>\nSubject: x\n\nAre you at your desk?", fires: ["LANG_FIRST_TOUCH"]),
+        ],
+        nonTriggering: [
+            DetectorExample("From: a <a@example.com>\nSubject: lunch\n\nSee you at noon for lunch."),
+        ])
+
+    struct Phrase: Sendable {
+        var symbol: String
+        var language: String
+        var text: String
+        var tokens: [String]
+    }
+
+    let phrases: [Phrase]
+    let byFirst: [String: [Int]]
+    let prefixFirst: [Int]
+    let services: any UnicodeServices
+
+    public init(policy: Policy, services: any UnicodeServices) {
+        self.services = services
+        var p: [Phrase] = []
+        for fam in policy.lexicon.families {
+            for text in fam.phrases {
+                // A phrase word may normalize to several words ("w-2" -> w 2): expand, keeping a
+                // trailing "*" on the last one.
+                var toks: [String] = []
+                for t in text.split(separator: " ") {
+                    if t == "~" { toks.append("~"); continue }
+                    let star = t.hasSuffix("*")
+                    var ws = TextNormalizer.words(String(star ? t.dropLast() : t), services: services)
+                    if star, let last = ws.popLast() { ws.append(last + "*") }
+                    toks += ws
+                }
+                if !toks.isEmpty && toks[0] != "~" { p.append(Phrase(symbol: fam.symbol, language: fam.language, text: text, tokens: toks)) }
+            }
+        }
+        phrases = p
+        var idx: [String: [Int]] = [:]
+        var pre: [Int] = []
+        for (i, ph) in p.enumerated() {
+            if ph.tokens[0].hasSuffix("*") { pre.append(i) } else { idx[ph.tokens[0], default: []].append(i) }
+        }
+        byFirst = idx
+        prefixFirst = pre
+    }
+
+    public func detect(_ ctx: DetectionContext) -> [Finding] {
+        let m = ctx.message
+        let words = TextNormalizer.words(m.subject + " \n " + m.text, services: services)
+        var hits: [String: (Phrase, Int)] = [:]
+        var order: [String] = []
+        for i in words.indices {
+            var cands = byFirst[words[i]] ?? []
+            for j in prefixFirst where words[i].hasPrefix(String(phrases[j].tokens[0].dropLast())) { cands.append(j) }
+            for c in cands where Self.matches(phrases[c].tokens, words, at: i) {
+                let ph = phrases[c]
+                if let h = hits[ph.symbol] { hits[ph.symbol] = (h.0, h.1 + 1) } else { hits[ph.symbol] = (ph, 1); order.append(ph.symbol) }
+            }
+        }
+        return order.compactMap { sym in
+            guard let (ph, n) = hits[sym] else { return nil }
+            let more = n > 1 ? " (+\(n - 1) more)" : ""
+            return Finding(sym, "\(ph.language): \"\(ph.text)\"\(more)")
+        }
+    }
+
+    /// Matches phrase tokens at `i`, with `word*` prefixes and `~` gaps of up to three words.
+    static func matches(_ toks: [String], _ words: [String], at i: Int) -> Bool {
+        func go(_ t: Int, _ w: Int) -> Bool {
+            if t == toks.count { return true }
+            if toks[t] == "~" {
+                for skip in 0...3 where w + skip <= words.count { if go(t + 1, w + skip) { return true } }
+                return false
+            }
+            guard w < words.count else { return false }
+            let tok = toks[t]
+            let ok = tok.hasSuffix("*") ? words[w].hasPrefix(tok.dropLast()) : words[w] == tok
+            return ok && go(t + 1, w + 1)
+        }
+        return go(0, i)
+    }
+}

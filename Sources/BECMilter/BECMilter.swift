@@ -1,0 +1,2 @@
+/// The libmilter adapter (placeholder).
+public enum BECMilterModule {}

@@ -1,0 +1,3 @@
+import BECCommands
+
+await BECMilterCommand.entry()
