@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "BECICUTests", dependencies: ["BECICU", "BECCore"], path: "Tests/BECICUTests"),
         .testTarget(name: "BECRulesTests", dependencies: ["BECRules", "BECCore", "BECICU"], path: "Tests/BECRulesTests"),
         .testTarget(name: "BECCommandsTests", dependencies: ["BECCommands"], path: "Tests/BECCommandsTests"),
+        .testTarget(name: "BECMilterTests", dependencies: ["BECMilter", "BECCore", "BECRules", "BECICU"], path: "Tests/BECMilterTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,11 +30,15 @@ struct CheckCommand: AsyncParsableCommand {
                 failed = true
                 continue
             }
+            let start = ContinuousClock.now
             var message = rt.pipeline.parse(bytes)
             message.envelope = MessageFiles.envelope(for: message, mailFrom: mailFrom, rcpt: rcpt, clientIP: clientIP, authUser: authUser)
             let verdict = rt.pipeline.evaluate(message)
+            let elapsed = ContinuousClock.now - start
             if json {
-                print(CheckResult(file: file, message: message, verdict: verdict).jsonLine())
+                var r = CheckResult(file: file, message: message, verdict: verdict)
+                r.elapsed_ms = Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000
+                print(r.jsonLine())
             } else {
                 print(Report.text(file: file, message: message, verdict: verdict, dump: dump))
             }
@@ -83,6 +87,8 @@ struct CheckResult: Encodable {
     var margin_to_next: Double?
     var recipient_group: String?
     var notes: [String]
+    /// Parse plus evaluation time for this message, in milliseconds.
+    var elapsed_ms: Double = 0
 
     init(file: String, message: Message, verdict v: Verdict) {
         self.file = file

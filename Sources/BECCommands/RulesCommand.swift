@@ -6,7 +6,7 @@ import Foundation
 /// `bec-milter rules lint|test`.
 struct RulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rules", abstract: "Validate rule files and run their test messages.",
-                                                    subcommands: [Lint.self, Test.self])
+                                                    subcommands: [Lint.self, Test.self, Symbols.self])
 
     struct Lint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Validate configs or rule files; any problem fails with file:line:column.")
@@ -66,6 +66,31 @@ struct RulesCommand: AsyncParsableCommand {
             }
             print("\(total - failures) passed, \(failures) failed")
             if failures > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+extension RulesCommand {
+    struct Symbols: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every detector and the symbols it can emit, with their group and weight.")
+        @Option(name: .long, help: "Main config file (for weights).") var config: String?
+
+        func run() async throws {
+            let c = try ConfigLoader().load(path: config)
+            let w = c.policy.scoring.weights
+            for t in Pipeline.detectorTypes {
+                print("\(t.info.id): \(t.info.summary)")
+                for s in t.info.symbols {
+                    let weight = w[s.name].map(VerdictFormatter.format) ?? "-"
+                    print("  \(s.name)  [\(c.policy.scoring.symbolGroups[s.name] ?? s.group), \(weight)]  \(s.summary)")
+                }
+            }
+            let lexicon = Dictionary(grouping: c.policy.lexicon.families, by: \.symbol)
+            print("lexicon families (payment_language):")
+            for (sym, fams) in lexicon.sorted(by: { $0.key < $1.key }) {
+                let langs = Set(fams.map(\.language)).sorted().joined(separator: ",")
+                print("  \(sym)  [\(w[sym].map(VerdictFormatter.format) ?? "-")]  \(fams.reduce(0) { $0 + $1.phrases.count }) phrases in \(langs)")
+            }
         }
     }
 }

@@ -27,6 +27,7 @@ public struct DisplayNameImpersonationDetector: Detector {
             DetectorExample("From: Rosa Mendel <rosa@gmail.com>\n\nhi", fires: ["IMPERSONATE_VENDOR_CONTACT"]),
             DetectorExample("From: Kevin Doyle <kd@gmail.com>\n\nhi", fires: ["IMPERSONATE_STAFF"]),
             DetectorExample("From: x <x@example.net>\nReply-To: David Lindqvist <d@example.org>\n\nhi", fires: ["IMPERSONATE_EXECUTIVE"]),
+            DetectorExample("From: Brightline Packaging Ltd <messaging@invoices.example>\nReply-To: billing@brightlinepackaging.com\n\nhi", fires: ["IMPERSONATE_ON_BEHALF"]),
         ],
         nonTriggering: [
             DetectorExample("From: Margaret Okafor <margaret.okafor@callowayfreight.com>\n\nhi"),
@@ -35,7 +36,6 @@ public struct DisplayNameImpersonationDetector: Detector {
             DetectorExample("From: Helen Park <hp@example.co.uk>\n\nhi"),
             DetectorExample("From: Margaret from Acme <news@acme.example>\n\nhi"),
             DetectorExample("From: Rosa Mendel <billing@brightlinepackaging.com>\n\nhi"),
-            DetectorExample("From: Brightline Packaging Ltd <messaging@invoices.example>\nReply-To: billing@brightlinepackaging.com\n\nhi"),
             DetectorExample("From: \u{0395}\u{03BB}\u{03AD}\u{03BD}\u{03B7} \u{03A0}\u{03B1}\u{03C0}\u{03B1}\u{03B4}\u{03BF}\u{03C0}\u{03BF}\u{03CD}\u{03BB}\u{03BF}\u{03C5} <e@example.gr>\n\nhi"),
         ])
 
