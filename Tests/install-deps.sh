@@ -3,7 +3,7 @@
 # Postfix, PostgreSQL and browsers are installed by the tests that need them.
 set -euo pipefail
 need=()
-for p in libicu-dev libmilter-dev pkg-config python3; do
+for p in libicu-dev libmilter-dev libsqlite3-dev pkg-config python3; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

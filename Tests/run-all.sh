@@ -14,12 +14,13 @@ stage() {
   else stages_failed=$((stages_failed + 1)); echo "=== $name: FAILED"; fi
 }
 
-stage "swift test" swift test
+stage "swift test (with a real PostgreSQL on loopback)" bash Tests/Integration/postgres.sh swift test
 stage "release build" swift build -c release
 BIN=.build/release/bec-milter
 stage "rules lint (shipped defaults and worked example)" "$BIN" rules lint deploy/examples/calloway-freight/bec-milter.yaml models/rules/default.yaml
 stage "rules test (worked example)" "$BIN" rules test deploy/examples/calloway-freight/bec-milter.yaml
 stage "corpus sweep" python3 Tests/Corpus/sweep.py "$BIN"
+stage "browser (headless Chromium against bec-milter web)" bash Tests/Integration/browser.sh --binary "$BIN"
 if [ -x Tests/Integration/run.sh ]; then
   stage "integration (real Postfix)" Tests/Integration/run.sh "$BIN"
 fi

@@ -6,7 +6,8 @@ public struct BECMilterCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bec-milter",
         abstract: "A Postfix milter that stops business email compromise.",
-        subcommands: [RunCommand.self, CheckCommand.self, ParseCommand.self, RulesCommand.self, EvalCommand.self])
+        subcommands: [RunCommand.self, CheckCommand.self, ParseCommand.self, RulesCommand.self, EvalCommand.self,
+                      QuarantineCommand.self, WebCommand.self, UsersCommand.self])
 
     public init() {}
 }

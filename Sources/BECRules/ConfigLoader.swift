@@ -6,7 +6,7 @@ import Yams
 /// rule overlays into a validated `LoadedConfig`. Every problem is reported with file:line:column.
 public struct ConfigLoader {
     static let topKeys: Set<String> = Set(["models_dir", "organization", "people", "staff", "vendors", "freemail", "lexicons",
-                                       "rules", "use_default_rules", "limits", "milter", "internal_mail", "state_dir", "logging"])
+                                       "rules", "use_default_rules", "limits", "milter", "internal_mail", "state_dir", "logging", "quarantine"])
         .union(RuleSet.keys)
 
     public init() {}
@@ -111,6 +111,8 @@ public struct ConfigLoader {
         var milter = MilterSettings()
         Self.milterSettings(map["milter"], r, &milter)
         if let s = r.string(map["state_dir"], "state_dir") { milter.stateDirectory = resolve(s) }
+        var quarantine = QuarantineSettings.parse(map["quarantine"], r, resolve: resolve)
+        quarantine.stateDirectory = milter.stateDirectory
         let logMap = r.mapping(map["logging"], "logging", allowed: ["level", "verdict_json"])
         if let l = r.string(logMap["level"], "logging.level") {
             if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(l) { milter.logLevel = l } else { r.error(logMap["level"], "unknown log level '\(l)'") }
@@ -133,7 +135,8 @@ public struct ConfigLoader {
         let policy = Policy(organization: org, people: people, vendors: vendors, freemailDomains: freemail, lexicon: lexicon,
                             scoring: rules.scoring, allowlist: rules.allowlist, recipientGroups: rules.recipientGroups,
                             limits: limits, publicSuffixes: psl, internalMail: internalMode)
-        return LoadedConfig(policy: policy, milter: milter, tests: rules.tests, files: files, warnings: warnings, modelsDirectory: modelsDir)
+        return LoadedConfig(policy: policy, milter: milter, tests: rules.tests, files: files, warnings: warnings, modelsDirectory: modelsDir,
+                            quarantine: quarantine)
     }
 
     /// Symbols any detector or lexicon family can emit.

@@ -58,4 +58,5 @@ public struct LoadedConfig: Sendable {
     /// Non-fatal remarks (symbols without weight, ...), shown by `rules lint`.
     public var warnings: [String]
     public var modelsDirectory: String?
+    public var quarantine = QuarantineSettings()
 }

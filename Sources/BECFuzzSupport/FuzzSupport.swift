@@ -1,0 +1,39 @@
+import BECCore
+import BECICU
+import BECRules
+import Foundation
+
+/// Entry points for the libFuzzer targets in Tests/Fuzz (a separate package), built once and shared.
+public enum FuzzSupport {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+
+    static let pipeline: Pipeline = {
+        let path = ProcessInfo.processInfo.environment["BEC_FUZZ_CONFIG"] ?? root + "/deploy/examples/calloway-freight/bec-milter.yaml"
+        do {
+            let config = try ConfigLoader().load(path: path)
+            return Pipeline(policy: config.policy, services: try ICUServices())
+        } catch {
+            fatalError("fuzz set-up: \(error)")
+        }
+    }()
+
+    /// Parse, detect and score arbitrary bytes; also through the accumulator in two chunks.
+    public static func message(_ data: UnsafeBufferPointer<UInt8>) {
+        let bytes = Array(data)
+        let (m, v) = pipeline.evaluate(bytes, envelope: Envelope(mailFrom: "a@example.com", recipients: ["ap@callowayfreight.com"]))
+        precondition(v.score.isFinite, "score must be finite")
+        precondition(m.text.utf8.count <= pipeline.policy.limits.maxTextBytes, "text over its limit")
+        _ = VerdictFormatter.findingsHeader(v)
+        var acc = MessageAccumulator(maxBytes: pipeline.policy.limits.maxMessageBytes)
+        let half = bytes.count / 2
+        acc.appendRaw(bytes[..<half])
+        acc.appendRaw(bytes[half...])
+        precondition(acc.bytes == bytes, "accumulator changed the bytes")
+    }
+
+    /// The config / rule-file loader on arbitrary text: errors are fine, crashes are not.
+    public static func rules(_ data: UnsafeBufferPointer<UInt8>) {
+        let text = String(decoding: data, as: UTF8.self)
+        _ = try? ConfigLoader().load(text: text, file: "fuzz.yaml", baseDir: "/nonexistent")
+    }
+}
