@@ -39,6 +39,8 @@ final class ContentTypeTests: XCTestCase {
             Row(input: "attachment; filename*0*=us-ascii'en'a%20; filename*1=b%20c", parameter: "filename", expected: "a b%20c"),
             Row(input: "attachment; filename=\"fallback.pdf\"; filename*=utf-8''real.pdf", parameter: "filename", expected: "real.pdf"),
             Row(input: "attachment; filename*=na%C3%AFve.txt", parameter: "filename", expected: "naïve.txt", defects: [.RFC2231_MALFORMED]),
+            Row(input: "attachment; filename*=x-nope''abc.pdf", parameter: "filename", expected: "abc.pdf", defects: [.UNKNOWN_CHARSET]),
+            Row(input: "attachment; filename=report(1).pdf", parameter: "filename", expected: "report(1).pdf"),
             Row(input: "attachment; filename=\"=?utf-8?B?Q2Fmw6kucGRm?=\"", parameter: "filename", expected: "Café.pdf"),
             Row(input: "attachment; filename", parameter: "filename", expected: nil),
         ]
@@ -67,7 +69,7 @@ final class ContentTypeTests: XCTestCase {
     }
 
     func testBadTypeFallsBackToTextPlain() {
-        for value in ["garbage", "text/", "/plain", ""] {
+        for value in ["garbage", "text/", "/plain", "", "junk multipart/mixed; boundary=x", "text/plain/extra", "tëxt/plain"] {
             let (ct, defects) = contentType(value)
             XCTAssertEqual(ct?.mimeType, "text/plain", value)
             XCTAssertEqual(defects.map(\.code), [.MIME_BAD_CONTENT_TYPE], value)

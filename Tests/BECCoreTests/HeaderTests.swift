@@ -100,6 +100,13 @@ final class HeaderTests: XCTestCase {
         XCTAssertTrue(m.text.hasPrefix("This line is the body"))
     }
 
+    func testMixedLineEnds() {
+        let m = TestSupport.parse(Array("From: a@example.com\r\nSubject: one\n two\r\n\r\nbody\nline\r\n".utf8))
+        XCTAssertEqual(m.subject, "one two")
+        XCTAssertEqual(m.headers.first("subject")?.raw, Array(" one\n two".utf8))
+        XCTAssertEqual(m.text, "body\nline\n")
+    }
+
     func testFirstLineWithoutColon() {
         let m = TestSupport.parse("garbage first line\nFrom: a@example.com\n\nbody\n")
         XCTAssertTrue(m.hasDefect(.HEADER_NO_COLON))

@@ -31,75 +31,115 @@ public struct AddressParser: Sendable {
     /// Parses an address-list header value. Defects are appended; never fails.
     public func parseList(_ value: String, defects: inout [Defect]) -> [MailAddress] {
         let tokens = tokenize(value)
-        var out: [MailAddress] = []
-        var current: [Token] = []
-        var angle: [Token]? = nil
-        var group: String? = nil
-        var orphanPhrase: String? = nil
+        var state = ListState()
         var i = 0
-
-        func finish() {
-            defer { current = []; angle = nil }
-            if out.count >= maxAddresses {
-                if !defects.contains(Defect(.ADDRESS_COUNT_LIMIT, String(maxAddresses))) {
-                    defects.append(Defect(.ADDRESS_COUNT_LIMIT, String(maxAddresses)))
-                }
-                return
-            }
-            var phrase = phraseText(current, defects: &defects)
-            if let a = angle {
-                if let o = orphanPhrase { phrase = phrase.isEmpty ? o : "\(o), \(phrase)"; orphanPhrase = nil }
-                out.append(mailbox(display: phrase, spec: a, group: group, defects: &defects))
-                return
-            }
-            let words = current.filter { if case .comment = $0 { false } else { true } }
-            if words.isEmpty { return }
-            if !words.contains(.special("@")) {
-                // "Okafor, Margaret <m@x>" unquoted: keep the phrase for the next mailbox.
-                if orphanPhrase == nil, words.allSatisfy({ if case .word = $0 { true } else { false } }) {
-                    orphanPhrase = phrase
-                    return
-                }
-                defects.append(Defect(.ADDRESS_UNPARSABLE, String(phrase.prefix(80))))
-            }
-            let comment = current.compactMap { if case .comment(let c) = $0 { c } else { nil } }.last ?? ""
-            var display = comment.isEmpty ? "" : decodeWords(comment, defects: &defects)
-            if let o = orphanPhrase { display = o; orphanPhrase = nil }
-            out.append(mailbox(display: display, spec: words, group: group, defects: &defects))
-        }
-
         while i < tokens.count {
             let t = tokens[i]
             switch t {
             case .special(","):
-                finish()
-            case .special(":") where angle == nil && group == nil && !current.contains(.special("@")):
-                group = phraseText(current, defects: &defects)
-                current = []
-            case .special(";") where group != nil:
-                finish()
-                group = nil
+                finish(&state, defects: &defects)
+            case .special(":") where state.angle == nil && state.group == nil && !state.current.contains(.special("@")):
+                state.group = phraseText(state.current, defects: &defects)
+                state.current = []
+            case .special(";") where state.group != nil:
+                finish(&state, defects: &defects)
+                state.group = nil
             case .special("<"):
-                var spec: [Token] = []
-                i += 1
-                while i < tokens.count, tokens[i] != .special(">") {
-                    if case .comment = tokens[i] {} else { spec.append(tokens[i]) }
-                    i += 1
-                }
-                // obs-route "@a,@b:" before the addr-spec is dropped.
-                if let colon = spec.lastIndex(of: .special(":")) { spec.removeSubrange(...colon) }
-                if angle == nil { angle = spec }
+                let spec = angleSpec(tokens, from: &i)
+                if state.angle == nil { state.angle = spec }
             default:
-                if angle == nil { current.append(t) }
+                if state.angle == nil { state.current.append(t) }
             }
             i += 1
         }
-        finish()
-        if let o = orphanPhrase {
+        finish(&state, defects: &defects)
+        if let o = state.orphanPhrase {
             defects.append(Defect(.ADDRESS_UNPARSABLE, String(o.prefix(80))))
-            out.append(MailAddress(displayName: o, localPart: "", domain: "", group: group))
+            state.out.append(MailAddress(displayName: o, localPart: "", domain: "", group: state.group))
         }
-        return out
+        return state.out
+    }
+
+    /// The state of one address list being parsed.
+    struct ListState {
+        var out: [MailAddress] = []
+        /// Tokens of the mailbox being read, outside its angle brackets.
+        var current: [Token] = []
+        var angle: [Token]? = nil
+        var group: String? = nil
+        /// An unquoted "Last," waiting to be joined to the next mailbox's display name.
+        var orphanPhrase: String? = nil
+        var limitNoted = false
+    }
+
+    /// Ends the mailbox collected so far (at ",", ";" or the end of the value).
+    func finish(_ s: inout ListState, defects: inout [Defect]) {
+        defer { s.current = []; s.angle = nil }
+        if s.out.count >= maxAddresses {
+            // Noted once with a flag: searching the defect list per extra address is quadratic.
+            if !s.limitNoted { defects.append(Defect(.ADDRESS_COUNT_LIMIT, String(maxAddresses))) }
+            s.limitNoted = true
+            return
+        }
+        var phrase = phraseText(s.current, defects: &defects)
+        if let a = s.angle {
+            // Comments beside the phrase ("Priya Raman (Jira) <jira@...>") are not part of the RFC
+            // display name, but mail clients show them, so detectors must see them too.
+            let comments = s.current.compactMap { if case .comment(let c) = $0, !c.isEmpty { decodeWords(c, defects: &defects) } else { nil } }
+            if !comments.isEmpty { phrase = ([phrase].filter { !$0.isEmpty } + comments.map { "(\($0))" }).joined(separator: " ") }
+            if let o = s.orphanPhrase { phrase = phrase.isEmpty ? o : "\(o), \(phrase)"; s.orphanPhrase = nil }
+            s.out.append(mailbox(display: phrase, spec: a, group: s.group, defects: &defects))
+            return
+        }
+        finishBare(&s, phrase: phrase, defects: &defects)
+    }
+
+    /// Ends a mailbox without angle brackets: an addr-spec, where a comment stands in for the
+    /// display name, or a lone phrase kept for the next mailbox ("Okafor, Margaret <m@x>").
+    func finishBare(_ s: inout ListState, phrase: String, defects: inout [Defect]) {
+        let words = s.current.filter { if case .comment = $0 { false } else { true } }
+        if words.isEmpty { return }
+        if !words.contains(.special("@")) {
+            if s.orphanPhrase == nil, words.allSatisfy({ if case .word = $0 { true } else { false } }) {
+                s.orphanPhrase = phrase
+                return
+            }
+            defects.append(Defect(.ADDRESS_UNPARSABLE, String(phrase.prefix(80))))
+        }
+        let comment = s.current.compactMap { if case .comment(let c) = $0 { c } else { nil } }.last ?? ""
+        var display = comment.isEmpty ? "" : decodeWords(comment, defects: &defects)
+        if let o = s.orphanPhrase { display = o; s.orphanPhrase = nil }
+        s.out.append(mailbox(display: display, spec: words, group: s.group, defects: &defects))
+    }
+
+    /// The addr-spec tokens of the angle-addr opened at `tokens[i]`; leaves `i` on its ">".
+    func angleSpec(_ tokens: [Token], from i: inout Int) -> [Token] {
+        var spec: [Token] = []
+        i += 1
+        while i < tokens.count, tokens[i] != .special(">") {
+            if case .comment = tokens[i] {} else { spec.append(tokens[i]) }
+            i += 1
+        }
+        // obs-route "@a,@b:" before the addr-spec is dropped.
+        if let colon = spec.lastIndex(of: .special(":")) { spec.removeSubrange(...colon) }
+        return spec
+    }
+
+    /// Whether an address-list value uses group syntax (`name: [list] ;`), even an empty group.
+    public func containsGroup(_ value: String) -> Bool {
+        var inAngle = false
+        var sawAt = false
+        for t in tokenize(value) {
+            switch t {
+            case .special("<"): inAngle = true
+            case .special(">"): inAngle = false
+            case .special("@"): sawAt = true
+            case .special(","): sawAt = false
+            case .special(":") where !inAngle && !sawAt: return true
+            default: continue
+            }
+        }
+        return false
     }
 
     /// Parses a single mailbox value (Sender, Return-Path).
@@ -184,27 +224,9 @@ public struct AddressParser: Sendable {
                 i += 1
                 continue
             case "\"":
-                var w = String.UnicodeScalarView()
-                i += 1
-                while i < s.count, s[i] != "\"" {
-                    if s[i] == "\\", i + 1 < s.count { i += 1 }
-                    if s[i] != "\r" && s[i] != "\n" { w.append(s[i]) }
-                    i += 1
-                }
-                i += 1
-                tokens.append(.word(String(w), quoted: true, space: space))
+                tokens.append(.word(Self.quoted(s, &i), quoted: true, space: space))
             case "(":
-                var depth = 1
-                var w = String.UnicodeScalarView()
-                i += 1
-                while i < s.count, depth > 0 {
-                    if s[i] == "\\", i + 1 < s.count { i += 1; w.append(s[i]); i += 1; continue }
-                    if s[i] == "(" { depth += 1 } else if s[i] == ")" { depth -= 1; if depth == 0 { break } }
-                    w.append(s[i])
-                    i += 1
-                }
-                i += 1
-                tokens.append(.comment(String(w).trimmingSpaces()))
+                tokens.append(.comment(Self.comment(s, &i)))
             case "[":
                 var w = String.UnicodeScalarView()
                 i += 1
@@ -225,6 +247,34 @@ public struct AddressParser: Sendable {
             space = false
         }
         return tokens
+    }
+
+    /// The content of the quoted-string opened at `s[i]`, escapes removed; leaves `i` after it.
+    static func quoted(_ s: [Unicode.Scalar], _ i: inout Int) -> String {
+        var w = String.UnicodeScalarView()
+        i += 1
+        while i < s.count, s[i] != "\"" {
+            if s[i] == "\\", i + 1 < s.count { i += 1 }
+            if s[i] != "\r" && s[i] != "\n" { w.append(s[i]) }
+            i += 1
+        }
+        i += 1
+        return String(w)
+    }
+
+    /// The content of the (nested) comment opened at `s[i]`, trimmed; leaves `i` after it.
+    static func comment(_ s: [Unicode.Scalar], _ i: inout Int) -> String {
+        var depth = 1
+        var w = String.UnicodeScalarView()
+        i += 1
+        while i < s.count, depth > 0 {
+            if s[i] == "\\", i + 1 < s.count { i += 1; w.append(s[i]); i += 1; continue }
+            if s[i] == "(" { depth += 1 } else if s[i] == ")" { depth -= 1; if depth == 0 { break } }
+            w.append(s[i])
+            i += 1
+        }
+        i += 1
+        return String(w).trimmingSpaces()
     }
 
     static func isDelimiter(_ c: Unicode.Scalar) -> Bool {

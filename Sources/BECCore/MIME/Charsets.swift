@@ -17,6 +17,18 @@ public enum Charsets {
         }
     }
 
+    /// Whether `bytes` were not valid in the declared `charset`, given their conversion `text`:
+    /// invalid UTF-8 under a UTF-8 label, 8-bit bytes under US-ASCII, or U+FFFD (an invalid or
+    /// unmappable sequence) out of any other conversion.
+    public static func hasInvalidData(_ bytes: [UInt8], charset: String, text: String) -> Bool {
+        switch normalize(charset) {
+        case "utf-8", "utf8": return !isValidUTF8(bytes)
+        case "us-ascii", "ascii", "ansi_x3.4-1968": return !isASCII(bytes)
+        case "unknown-8bit", "x-unknown", "": return false
+        default: return text.unicodeScalars.contains("\u{FFFD}")
+        }
+    }
+
     static func normalize(_ charset: String) -> String {
         var s = charset.lowercased()
         s.removeAll { $0 == "\"" || $0 == "'" || $0 == " " }

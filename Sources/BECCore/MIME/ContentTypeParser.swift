@@ -9,24 +9,29 @@ enum ContentTypeParser {
         guard let value else { return nil }
         let (main, params) = split(value, services: services, defects: &defects)
         let parts = main.lowercased().split(separator: "/", maxSplits: 1).map { $0.trimmingSpaces() }
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+        guard parts.count == 2, isToken(parts[0]), isToken(parts[1]) else {
             defects.append(Defect(.MIME_BAD_CONTENT_TYPE, String(main.prefix(60))))
             return ContentType(type: "text", subtype: "plain", parameters: params)
         }
         return ContentType(type: parts[0], subtype: parts[1], parameters: params)
     }
 
+    /// RFC 2045 token: one or more US-ASCII printable characters other than tspecials.
+    static func isToken(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { c in c > 32 && c < 127 && !"()<>@,;:\\\"/[]?=".utf8.contains(c) }
+    }
+
     /// Splits a header value into its leading token and its decoded parameters (lowercased names).
     static func split(_ value: String, services: any UnicodeServices, defects: inout [Defect]) -> (String, [String: String]) {
         let pieces = splitUnquoted(value)
-        let main = pieces.first.map { String($0).trimmingSpaces() } ?? ""
+        let main = pieces.first.map { stripComments(String($0)).trimmingSpaces() } ?? ""
         var simple: [String: String] = [:]
         var sections: [String: [(Int, String, Bool)]] = [:]
         for piece in pieces.dropFirst() {
             guard let eq = piece.firstIndex(of: "=") else { continue }
             var name = piece[..<eq].trimmingSpaces().lowercased()
             var raw = piece[piece.index(after: eq)...].trimmingSpaces()
-            if raw.hasPrefix("\"") { raw = unquote(raw) }
+            if raw.hasPrefix("\"") { raw = unquote(raw) } else { raw = dropTrailingComment(raw) }
             guard !name.isEmpty, simple.count + sections.count < 64 else { continue }
             let extended = name.hasSuffix("*")
             if extended { name.removeLast() }
@@ -38,25 +43,8 @@ enum ContentTypeParser {
                 simple[name] = raw
             }
         }
-        for (name, var secs) in sections {
-            secs.sort { $0.0 < $1.0 }
-            var charset = "utf-8"
-            var bytes: [UInt8] = []
-            for (k, sec) in secs.enumerated() {
-                var text = sec.1
-                if sec.2 && k == 0 {
-                    // charset'language'value
-                    let q = text.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
-                    if q.count == 3 {
-                        if !q[0].isEmpty { charset = String(q[0]) }
-                        text = String(q[2])
-                    } else {
-                        defects.append(Defect(.RFC2231_MALFORMED, name))
-                    }
-                }
-                bytes += sec.2 ? percentDecode(text) : Array(text.utf8)
-            }
-            simple[name] = Charsets.decode(bytes, charset: charset, services: services).text
+        for (name, secs) in sections {
+            simple[name] = joinSections(name, secs, services: services, defects: &defects)
         }
         // Encoded words in parameters (not RFC, but common for filenames).
         for key in ["name", "filename"] {
@@ -65,6 +53,30 @@ enum ContentTypeParser {
             }
         }
         return (main, simple)
+    }
+
+    /// RFC 2231 §3-4: joins the sections `name*0`, `name*1*`, ... in order; extended (`*`)
+    /// sections are percent-decoded, and the first one may start with `charset'language'`.
+    static func joinSections(_ name: String, _ sections: [(Int, String, Bool)], services: any UnicodeServices,
+                             defects: inout [Defect]) -> String {
+        var charset = "utf-8"
+        var bytes: [UInt8] = []
+        for (k, sec) in sections.sorted(by: { $0.0 < $1.0 }).enumerated() {
+            var text = sec.1
+            if sec.2 && k == 0 {
+                let q = text.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
+                if q.count == 3 {
+                    if !q[0].isEmpty { charset = String(q[0]) }
+                    text = String(q[2])
+                } else {
+                    defects.append(Defect(.RFC2231_MALFORMED, name))
+                }
+            }
+            bytes += sec.2 ? percentDecode(text) : Array(text.utf8)
+        }
+        let (value, known) = Charsets.decode(bytes, charset: charset, services: services)
+        if !known { defects.append(Defect(.UNKNOWN_CHARSET, String(charset.prefix(40)))) }
+        return value
     }
 
     /// Splits on ";" outside quoted strings.
@@ -83,6 +95,33 @@ enum ContentTypeParser {
             i = s.index(after: i)
         }
         out.append(s[start...])
+        return out
+    }
+
+    /// A token value followed by a comment, `us-ascii (Plain text)` (RFC 2045 §5.1), without
+    /// the comment. Only a comment after whitespace that ends the value is dropped, so an
+    /// unquoted `report(1).pdf` keeps its name.
+    static func dropTrailingComment(_ raw: String) -> String {
+        guard raw.hasSuffix(")"), let open = raw.range(of: " (") ?? raw.range(of: "\t(") else { return raw }
+        return raw[..<open.lowerBound].trimmingSpaces()
+    }
+
+    /// Removes (nested) comments outside quoted strings; each comment becomes one space.
+    static func stripComments(_ s: String) -> String {
+        guard s.contains("(") else { return s }
+        var out = ""
+        var depth = 0
+        var inQuote = false
+        var escaped = false
+        for c in s {
+            if escaped { escaped = false; if depth == 0 { out.append(c) }; continue }
+            if c == "\\" { escaped = true; if depth == 0 { out.append(c) }; continue }
+            if depth == 0 && c == "\"" { inQuote.toggle(); out.append(c); continue }
+            if inQuote { out.append(c); continue }
+            if c == "(" { depth += 1; continue }
+            if c == ")" && depth > 0 { depth -= 1; if depth == 0 { out.append(" ") }; continue }
+            if depth == 0 { out.append(c) }
+        }
         return out
     }
 

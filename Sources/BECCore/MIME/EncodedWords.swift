@@ -10,39 +10,54 @@ public enum EncodedWords {
                               defects: inout [Defect]) -> String {
         let bytes = Array(text.utf8)
         guard bytes.count >= 8, containsMarker(bytes) else { return text }
+        var joiner = Joiner(bytes: bytes, services: services)
+        var sawMalformed = false
+        var deadFrom = Int.max
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "="), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "?") else {
+                i += 1
+                continue
+            }
+            guard let word = parseWord(bytes, at: i, deadFrom: &deadFrom) else {
+                if !sawMalformed { sawMalformed = looksMalformed(bytes, at: i) }
+                i += 1
+                continue
+            }
+            if joiner.words >= maxWords {
+                defects.append(Defect(.ENCODED_WORD_LIMIT, String(maxWords)))
+                break
+            }
+            joiner.add(word, at: i)
+            i = word.end
+        }
+        if sawMalformed { defects.append(Defect(.ENCODED_WORD_MALFORMED)) }
+        if joiner.words == 0 { return text }
+        return joiner.finish(defects: &defects)
+    }
+
+    /// Builds the decoded text: literal text between words is kept, except whitespace between
+    /// two encoded words; adjacent words in one charset are converted together.
+    struct Joiner {
+        let bytes: [UInt8]
+        let services: any UnicodeServices
         var out = ""
         var words = 0
         var pending: (charset: String, bytes: [UInt8])? = nil
         var literalStart = 0
-        var i = 0
-        var gapAfterWord: Range<Int>? = nil
+        var unknownCharsets: [String] = []
 
-        func flushPending() {
-            guard let p = pending else { return }
-            let (s, known) = Charsets.decode(p.bytes, charset: p.charset, services: services)
-            if !known { defects.append(Defect(.ENCODED_WORD_UNKNOWN_CHARSET, p.charset)) }
-            out += s
-            pending = nil
+        init(bytes: [UInt8], services: any UnicodeServices) {
+            self.bytes = bytes
+            self.services = services
         }
 
-        while i < bytes.count {
-            guard bytes[i] == UInt8(ascii: "="), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "?"),
-                  let word = parseWord(bytes, at: i) else {
-                i += 1
-                continue
-            }
-            if words >= maxWords {
-                defects.append(Defect(.ENCODED_WORD_LIMIT, String(maxWords)))
-                break
-            }
+        mutating func add(_ word: Word, at start: Int) {
             words += 1
-            // Text between the previous word and this one: dropped if only whitespace after a word.
-            let gap = literalStart..<i
+            let gap = literalStart..<start
             let gapIsSpace = gap.allSatisfy { bytes[$0] == 0x20 || bytes[$0] == 0x09 || bytes[$0] == 0x0D || bytes[$0] == 0x0A }
-            if pending != nil && gapIsSpace && gapAfterWord != nil {
-                // adjacent encoded words: join
-            } else {
-                flushPending()
+            if pending == nil || !gapIsSpace {
+                flush()
                 out += String(decoding: bytes[gap], as: UTF8.self)
             }
             let decoded = word.isBase64
@@ -52,20 +67,26 @@ public enum EncodedWords {
                 p.bytes += decoded
                 pending = p
             } else {
-                flushPending()
+                flush()
                 pending = (word.charset, decoded)
             }
-            i = word.end
-            literalStart = i
-            gapAfterWord = i..<i
+            literalStart = word.end
         }
-        if words == 0 {
-            if looksMalformed(bytes) { defects.append(Defect(.ENCODED_WORD_MALFORMED)) }
-            return text
+
+        mutating func flush() {
+            guard let p = pending else { return }
+            let (s, known) = Charsets.decode(p.bytes, charset: p.charset, services: services)
+            if !known { unknownCharsets.append(p.charset) }
+            out += s
+            pending = nil
         }
-        flushPending()
-        if literalStart < bytes.count { out += String(decoding: bytes[literalStart...], as: UTF8.self) }
-        return out
+
+        mutating func finish(defects: inout [Defect]) -> String {
+            flush()
+            if literalStart < bytes.count { out += String(decoding: bytes[literalStart...], as: UTF8.self) }
+            defects += unknownCharsets.map { Defect(.ENCODED_WORD_UNKNOWN_CHARSET, $0) }
+            return out
+        }
     }
 
     struct Word {
@@ -75,8 +96,10 @@ public enum EncodedWords {
         var end: Int
     }
 
-    /// `=?charset?enc?text?=` starting at `start`; nil when malformed.
-    static func parseWord(_ b: [UInt8], at start: Int) -> Word? {
+    /// `=?charset?enc?text?=` starting at `start`; nil when malformed. `deadFrom` remembers the
+    /// first text position from which no "?=" can follow (the scan ran to the end), so a value
+    /// full of "=?a?q?" openings is scanned once, not once per opening.
+    static func parseWord(_ b: [UInt8], at start: Int, deadFrom: inout Int) -> Word? {
         var i = start + 2
         let csStart = i
         while i < b.count, b[i] != UInt8(ascii: "?") {
@@ -89,6 +112,7 @@ public enum EncodedWords {
         let enc = b[i + 1] | 0x20
         guard enc == UInt8(ascii: "b") || enc == UInt8(ascii: "q") else { return nil }
         let textStart = i + 3
+        if textStart >= deadFrom { return nil }
         var j = textStart
         while j + 1 < b.count {
             if b[j] == UInt8(ascii: "?") && b[j + 1] == UInt8(ascii: "=") {
@@ -98,6 +122,7 @@ public enum EncodedWords {
             if b[j] == 0x20 || b[j] == 0x09 || b[j] == 0x0A || b[j] == 0x0D { return nil }
             j += 1
         }
+        deadFrom = min(deadFrom, textStart)
         return nil
     }
 
@@ -130,7 +155,15 @@ public enum EncodedWords {
         return false
     }
 
-    static func looksMalformed(_ b: [UInt8]) -> Bool {
-        containsMarker(b) && b.contains(UInt8(ascii: "?"))
+    /// Whether the "=?" at `start` that did not parse was meant as an encoded word: it goes on
+    /// with `charset?` (a "?" before any whitespace), unlike prose such as "1+1=?2".
+    static func looksMalformed(_ b: [UInt8], at start: Int) -> Bool {
+        var j = start + 2
+        while j < b.count, j - start < 80 {
+            if b[j] == UInt8(ascii: "?") { return true }
+            if b[j] <= 0x20 { return false }
+            j += 1
+        }
+        return false
     }
 }

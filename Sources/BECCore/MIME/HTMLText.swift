@@ -8,49 +8,123 @@ public enum HTMLText {
         public var hidden: String
     }
 
-    static let dropContent: Set<String> = ["script", "style", "head", "title", "noscript", "template", "xml"]
+    /// Elements whose content is never shown: dropped with everything inside.
+    static let dropContent: Set<String> = ["head", "noscript", "template", "xml"]
+    /// Raw-text elements, also dropped: their content is not markup, so it is skipped to the end
+    /// tag without reading tags (a "<" in a script must not swallow the end tag and the text after).
+    static let rawText: Set<String> = ["script", "style", "title"]
     static let blocks: Set<String> = ["br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
                                       "blockquote", "hr", "ul", "ol", "pre", "section", "article", "td", "th"]
     static let voids: Set<String> = ["br", "hr", "img", "meta", "link", "input", "area", "base", "col", "wbr", "source"]
+    /// Characters of a tag kept for parsing its name and attributes; the rest is read and ignored.
+    static let maxTagScalars = 4096
 
-    /// Converts `html`, reading at most `limit` characters of it.
+    /// Converts `html`, reading at most `limit` Unicode scalars of it.
     public static func convert(_ html: String, limit: Int = 1 << 20) -> Result {
+        var reader = Reader(it: html.unicodeScalars.prefix(limit).makeIterator())
+        var state = State()
+        while let c = reader.next() {
+            guard c == "<", let d = reader.peek(), startsMarkup(d) else {
+                state.text.append(c)
+                continue
+            }
+            state.flush()
+            guard let tag = reader.readTag() else { continue }
+            let (name, closing, attrs) = parseTag(tag)
+            if name.isEmpty { continue }
+            if !closing && rawText.contains(name) {
+                reader.skipRawText(name)
+                continue
+            }
+            state.apply(name: name, closing: closing, attrs: attrs)
+        }
+        state.flush()
+        return Result(visible: collapse(state.visible), hidden: collapse(state.hidden))
+    }
+
+    /// As browsers do, "<" starts markup only before an ASCII letter, "/", "!" or "?": in
+    /// "price < 5" it is text, which must not swallow what follows up to the next ">".
+    static func startsMarkup(_ d: Unicode.Scalar) -> Bool {
+        (d.isASCII && d.properties.isAlphabetic) || d == "/" || d == "!" || d == "?"
+    }
+
+    /// Reads scalars with one of lookahead, and knows how to skip tags, comments and raw text.
+    struct Reader<I: IteratorProtocol> where I.Element == Unicode.Scalar {
+        var it: I
+        var ahead: Unicode.Scalar? = nil
+
+        mutating func next() -> Unicode.Scalar? {
+            if let a = ahead { ahead = nil; return a }
+            return it.next()
+        }
+
+        mutating func peek() -> Unicode.Scalar? {
+            if ahead == nil { ahead = it.next() }
+            return ahead
+        }
+
+        /// The tag after "<" up to its ">" (quoted ">" skipped), at most `maxTagScalars` kept;
+        /// nil for a comment, which is read to its "-->".
+        mutating func readTag() -> String? {
+            var tag = String.UnicodeScalarView()
+            var kept = 0
+            var quote: Unicode.Scalar? = nil
+            while let d = next() {
+                if kept == 3 && tag.elementsEqual("!--".unicodeScalars) {
+                    ahead = d
+                    skipComment()
+                    return nil
+                }
+                if let q = quote { if d == q { quote = nil } } else if d == "\"" || d == "'" { quote = d } else if d == ">" { break }
+                if kept < maxTagScalars { tag.append(d); kept += 1 }
+            }
+            return String(tag)
+        }
+
+        /// Skips to the end of a comment whose "<!--" was read: "-->", or "->" and ">" right
+        /// after the opening (as HTML parses "<!-->").
+        mutating func skipComment() {
+            var dashes = 2
+            while let d = next() {
+                if d == ">" && dashes >= 2 { return }
+                dashes = d == "-" ? dashes + 1 : 0
+            }
+        }
+
+        /// Skips the content of a raw-text element and its end tag `</name ...>`, case-insensitively.
+        mutating func skipRawText(_ name: String) {
+            let target = Array("</\(name)".unicodeScalars)
+            var matched = 0
+            while let c = next() {
+                if matched == target.count {
+                    if c == ">" { return }
+                    if c == " " || c == "\t" || c == "\n" || c == "\r" || c == "/" { _ = readTag(); return }
+                    matched = 0
+                }
+                let lower = c.properties.lowercaseMapping.unicodeScalars.first ?? c
+                matched = lower == target[matched] ? matched + 1 : (c == "<" ? 1 : 0)
+            }
+        }
+    }
+
+    /// The text collected so far and the elements that drop or hide it.
+    struct State {
         var visible = ""
         var hidden = ""
+        var text = String.UnicodeScalarView()
         var drop: (tag: String, depth: Int)? = nil
         var hide: (tag: String, depth: Int)? = nil
-        var it = html.unicodeScalars.prefix(limit).makeIterator()
-        var pendingText = String.UnicodeScalarView()
 
-        func flush() {
-            if pendingText.isEmpty { return }
-            let t = decodeEntities(String(pendingText))
-            pendingText.removeAll(keepingCapacity: true)
+        mutating func flush() {
+            if text.isEmpty { return }
+            let t = decodeEntities(String(text))
+            text.removeAll(keepingCapacity: true)
             if drop != nil { return }
             if hide != nil { hidden += t } else { visible += t }
         }
 
-        while let c = it.next() {
-            if c != "<" { pendingText.append(c); continue }
-            flush()
-            // Read a tag (or comment) up to ">".
-            var tag = String.UnicodeScalarView()
-            var quote: Unicode.Scalar? = nil
-            var isComment = false
-            while let d = it.next() {
-                if tag.count == 3 && String(tag) == "!--" { isComment = true }
-                if isComment {
-                    tag.append(d)
-                    if d == ">" && String(tag).hasSuffix("-->") { break }
-                    if tag.count > 100_000 { break }
-                    continue
-                }
-                if let q = quote { if d == q { quote = nil } } else if d == "\"" || d == "'" { quote = d } else if d == ">" { break }
-                if tag.count < 4096 { tag.append(d) }
-            }
-            if isComment { continue }
-            let (name, closing, attrs) = parseTag(String(tag))
-            if name.isEmpty { continue }
+        /// Applies an opening or closing tag to the drop/hide nesting and line breaks.
+        mutating func apply(name: String, closing: Bool, attrs: String) {
             if closing {
                 if let d = drop, d.tag == name { drop = d.depth <= 1 ? nil : (name, d.depth - 1) }
                 if let h = hide, h.tag == name { hide = h.depth <= 1 ? nil : (name, h.depth - 1) }
@@ -62,8 +136,6 @@ public enum HTMLText {
             }
             if blocks.contains(name) { if hide != nil { hidden += "\n" } else if drop == nil { visible += "\n" } }
         }
-        flush()
-        return Result(visible: collapse(visible), hidden: collapse(hidden))
     }
 
     static func parseTag(_ t: String) -> (String, Bool, String) {
@@ -83,72 +155,5 @@ public enum HTMLText {
         if compact.contains("max-height:0") || compact.contains("opacity:0;") || compact.hasSuffix("opacity:0\"") { return true }
         // The bare `hidden` attribute.
         return attrs.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "/" }).contains { $0 == "hidden" }
-    }
-
-    static let named: [String: String] = [
-        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "copy": "©", "reg": "®",
-        "euro": "€", "pound": "£", "yen": "¥", "cent": "¢", "hellip": "…", "ndash": "–", "mdash": "—",
-        "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "bull": "•", "middot": "·", "trade": "™",
-        "zwnj": "\u{200C}", "zwj": "\u{200D}", "shy": "\u{00AD}", "laquo": "«", "raquo": "»", "deg": "°",
-        "eacute": "é", "egrave": "è", "ecirc": "ê", "aacute": "á", "agrave": "à", "acirc": "â", "iacute": "í",
-        "oacute": "ó", "ouml": "ö", "uuml": "ü", "auml": "ä", "szlig": "ß", "ccedil": "ç", "ntilde": "ñ",
-        "uacute": "ú", "Auml": "Ä", "Ouml": "Ö", "Uuml": "Ü", "Eacute": "É", "times": "×", "sect": "§", "para": "¶",
-        "ensp": " ", "emsp": " ", "thinsp": " ",
-    ]
-
-    /// Decodes named and numeric character references; unknown ones stay as written.
-    public static func decodeEntities(_ s: String) -> String {
-        guard s.contains("&") else { return s }
-        var out = String.UnicodeScalarView()
-        let u = Array(s.unicodeScalars)
-        var i = 0
-        while i < u.count {
-            guard u[i] == "&" else { out.append(u[i]); i += 1; continue }
-            var j = i + 1
-            while j < u.count, j - i <= 32, u[j] != ";", u[j] != "&", u[j] != " ", u[j] != "<" { j += 1 }
-            let hasSemi = j < u.count && u[j] == ";"
-            let body = String(String.UnicodeScalarView(u[(i + 1)..<min(j, u.count)]))
-            var replacement: String? = nil
-            if body.hasPrefix("#") {
-                let digits = body.dropFirst()
-                let v: UInt32? = (digits.first == "x" || digits.first == "X")
-                    ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits, radix: 10)
-                if let v { replacement = String(Unicode.Scalar(v == 0 ? 0xFFFD : v) ?? "\u{FFFD}") }
-            } else if let r = named[body] ?? named[body.lowercased()] {
-                replacement = r
-            }
-            if let r = replacement {
-                out.append(contentsOf: r.unicodeScalars)
-                i = hasSemi ? j + 1 : j
-            } else {
-                out.append("&")
-                i += 1
-            }
-        }
-        return String(out)
-    }
-
-    /// Collapses runs of spaces and blank lines.
-    static func collapse(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        var lastSpace = false
-        var newlines = 0
-        for c in s.unicodeScalars {
-            if c == "\n" || c == "\r" {
-                newlines += 1
-                lastSpace = true
-                continue
-            }
-            if c == " " || c == "\t" || c == "\u{A0}" {
-                lastSpace = true
-                continue
-            }
-            if newlines > 0 && !out.isEmpty { out += newlines > 1 ? "\n\n" : "\n" } else if lastSpace && !out.isEmpty { out += " " }
-            newlines = 0
-            lastSpace = false
-            out.unicodeScalars.append(c)
-        }
-        return out
     }
 }

@@ -13,11 +13,9 @@ enum HeaderParser {
         var fields: [RawField] = []
         var i = range.lowerBound
         let end = range.upperBound
-        // mbox "From " separator line.
-        if end - i >= 5, bytes[i] == UInt8(ascii: "F"), bytes[i..<i + 5].elementsEqual("From ".utf8) {
-            i = lineEnd(bytes, i, end).next
-        }
-        var countLimitHit = false
+        if isMboxSeparator(bytes, i, end) { i = lineEnd(bytes, i, end).next }
+        // At the count limit, later fields are dropped, and their continuation lines with them.
+        var dropping = false
         while i < end {
             let line = lineEnd(bytes, i, end)
             if line.contentEnd == i { return (fields, line.next) } // blank line: end of header
@@ -25,10 +23,11 @@ enum HeaderParser {
                 defects.append(Defect(.HEADER_BYTES_LIMIT, String(limits.maxHeaderBytes)))
                 return (fields, skipToBlankLine(bytes, i, end))
             }
-            let first = bytes[i]
-            if first == 0x20 || first == 0x09 {
+            if bytes[i] == 0x20 || bytes[i] == 0x09 {
                 // Continuation line: extend the previous field.
-                if !fields.isEmpty { fields[fields.count - 1].value = fields[fields.count - 1].value.lowerBound..<line.contentEnd }
+                if let last = fields.indices.last, !dropping {
+                    fields[last].value = fields[last].value.lowerBound..<line.contentEnd
+                }
                 i = line.next
                 continue
             }
@@ -36,19 +35,33 @@ enum HeaderParser {
                 defects.append(Defect(fields.isEmpty ? .HEADER_NO_COLON : .NO_HEADER_BODY_SEPARATOR))
                 return (fields, i)
             }
-            var nameEndIdx = colon
-            while nameEndIdx > i, bytes[nameEndIdx - 1] == 0x20 || bytes[nameEndIdx - 1] == 0x09 { nameEndIdx -= 1 }
-            if nameEndIdx == i { defects.append(Defect(.HEADER_EMPTY_NAME)) }
             if fields.count >= limits.maxHeaderCount {
-                if !countLimitHit { defects.append(Defect(.HEADER_COUNT_LIMIT, String(limits.maxHeaderCount))) }
-                countLimitHit = true
+                if !dropping { defects.append(Defect(.HEADER_COUNT_LIMIT, String(limits.maxHeaderCount))) }
+                dropping = true
             } else {
-                let name = String(decoding: bytes[i..<nameEndIdx], as: UTF8.self)
-                fields.append(RawField(name: name, value: (colon + 1)..<line.contentEnd))
+                fields.append(rawField(bytes, i, colon: colon, contentEnd: line.contentEnd, defects: &defects))
             }
             i = line.next
         }
         return (fields, end)
+    }
+
+    /// The field whose name starts at `start` and ends before `colon` (obsolete WSP trimmed).
+    static func rawField(_ bytes: [UInt8], _ start: Int, colon: Int, contentEnd: Int, defects: inout [Defect]) -> RawField {
+        var nameEndIdx = colon
+        while nameEndIdx > start, bytes[nameEndIdx - 1] == 0x20 || bytes[nameEndIdx - 1] == 0x09 { nameEndIdx -= 1 }
+        if nameEndIdx == start { defects.append(Defect(.HEADER_EMPTY_NAME)) }
+        return RawField(name: String(decoding: bytes[start..<nameEndIdx], as: UTF8.self), value: (colon + 1)..<contentEnd)
+    }
+
+    /// An mbox "From " separator line (`From sender date`) at `start`. A header written with
+    /// obsolete whitespace before the colon ("From : a@b") is not one: skipping it would hide
+    /// the real From field.
+    static func isMboxSeparator(_ b: [UInt8], _ start: Int, _ end: Int) -> Bool {
+        guard end - start >= 5, b[start..<start + 5].elementsEqual("From ".utf8) else { return false }
+        var j = start + 5
+        while j < end, b[j] == 0x20 || b[j] == 0x09 { j += 1 }
+        return j < end && b[j] != UInt8(ascii: ":") && b[j] != 0x0D && b[j] != 0x0A
     }
 
     /// Index of the colon ending a valid field name on this line, or nil.
@@ -115,6 +128,8 @@ enum HeaderParser {
         var value: String
         if saw8bit {
             if Charsets.isValidUTF8(unfolded) {
+                // RFC 6532 (SMTPUTF8) allows it; plain RFC 5322 does not. Noted, not penalized here.
+                defects.append(Defect(.HEADER_8BIT, raw.name))
                 value = String(decoding: unfolded, as: UTF8.self)
             } else {
                 defects.append(Defect(.HEADER_INVALID_UTF8, raw.name))

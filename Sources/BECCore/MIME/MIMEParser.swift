@@ -61,31 +61,7 @@ struct MIMEParser {
             }
         }
         if ct.isMultipart {
-            guard let boundary = ct.parameters["boundary"], !boundary.isEmpty, boundary.utf8.count <= 200 else {
-                defects.append(Defect(.MIME_NO_BOUNDARY, path))
-                leaf(&part, body, embedded: embedded)
-                return part
-            }
-            let ranges = splitMultipart(body, boundary: Array(boundary.utf8), path: path)
-            if ranges.isEmpty {
-                defects.append(Defect(.MIME_NO_PARTS, path))
-                part.contentType = .textPlain
-                leaf(&part, body, embedded: embedded)
-                return part
-            }
-            let childDefault = ct.subtype == "digest" ? ContentType(type: "message", subtype: "rfc822") : .textPlain
-            var childTextRanges: [Range<Int>] = []
-            for (k, r) in ranges.enumerated() {
-                if partCount >= limits.maxMimeParts {
-                    defects.append(Defect(.MIME_PARTS_LIMIT, String(limits.maxMimeParts)))
-                    break
-                }
-                let before = texts.count
-                let childPath = path.isEmpty ? "\(k + 1)" : "\(path).\(k + 1)"
-                part.children.append(parsePart(r, defaultType: childDefault, depth: depth + 1, path: childPath, embedded: embedded))
-                childTextRanges.append(before..<texts.count)
-            }
-            if ct.subtype == "alternative" { preferPlain(childTextRanges) }
+            parseMultipart(&part, body, depth: depth)
             return part
         }
         if ct.mimeType == "message/rfc822", cte != "base64", cte != "quoted-printable" {
@@ -97,12 +73,55 @@ struct MIMEParser {
         return part
     }
 
-    /// In multipart/alternative, keep only the plain text when one alternative has it.
+    /// Splits a multipart body into child parts. Without a usable boundary, or when no delimiter
+    /// line appears, the body is kept as text: a broken multipart must not hide its text.
+    mutating func parseMultipart(_ part: inout MIMEPart, _ body: Range<Int>, depth: Int) {
+        let ct = part.contentType
+        guard let boundary = ct.parameters["boundary"], !boundary.isEmpty, boundary.utf8.count <= 200 else {
+            defects.append(Defect(.MIME_NO_BOUNDARY, part.path))
+            part.contentType = ContentType(type: "text", subtype: "plain", parameters: ct.parameters)
+            leaf(&part, body, embedded: part.embedded)
+            return
+        }
+        let ranges = splitMultipart(body, boundary: Array(boundary.utf8), path: part.path)
+        if ranges.isEmpty {
+            defects.append(Defect(.MIME_NO_PARTS, part.path))
+            part.contentType = ContentType(type: "text", subtype: "plain", parameters: ct.parameters)
+            leaf(&part, body, embedded: part.embedded)
+            return
+        }
+        let childDefault = ct.subtype == "digest" ? ContentType(type: "message", subtype: "rfc822") : .textPlain
+        var childTextRanges: [Range<Int>] = []
+        for (k, r) in ranges.enumerated() {
+            if partCount >= limits.maxMimeParts {
+                defects.append(Defect(.MIME_PARTS_LIMIT, String(limits.maxMimeParts)))
+                break
+            }
+            let before = texts.count
+            let childPath = part.path.isEmpty ? "\(k + 1)" : "\(part.path).\(k + 1)"
+            part.children.append(parsePart(r, defaultType: childDefault, depth: depth + 1, path: childPath,
+                                           embedded: part.embedded))
+            childTextRanges.append(before..<texts.count)
+        }
+        if ct.subtype == "alternative" { preferPlain(childTextRanges) }
+    }
+
+    /// In multipart/alternative, keep the plain text when one alternative has it, and an HTML
+    /// alternative only when it says something the plain one does not (an attacker can pair a
+    /// harmless plain part with an HTML part carrying the request).
     mutating func preferPlain(_ ranges: [Range<Int>]) {
         let hasPlain = ranges.contains { r in r.contains { !texts[$0].isHTML } }
         guard hasPlain, let lo = ranges.first?.lowerBound, let hi = ranges.last?.upperBound, lo < hi else { return }
-        let keep = texts[lo..<hi].filter { !$0.isHTML }
+        var plainWords = Set<Substring>()
+        for t in texts[lo..<hi] where !t.isHTML { plainWords.formUnion(Self.words(t.text)) }
+        let keep = texts[lo..<hi].filter { t in
+            !t.isHTML || Self.words(t.text).subtracting(plainWords).count >= 8
+        }
         texts.replaceSubrange(lo..<hi, with: keep)
+    }
+
+    static func words(_ s: String) -> Set<Substring> {
+        Set(s.prefix(200_000).split(whereSeparator: { !$0.isLetter }).filter { $0.count > 2 }.map { Substring($0.lowercased()) })
     }
 
     mutating func leaf(_ part: inout MIMEPart, _ body: Range<Int>, embedded: Bool) {
@@ -114,29 +133,7 @@ struct MIMEParser {
         default: defects.append(Defect(.UNKNOWN_TRANSFER_ENCODING, String(part.transferEncoding.prefix(40))))
         }
         if isText && !embedded {
-            let decoded = decodeTransfer(body, encoding: part.transferEncoding, path: part.path)
-            part.decodedSize = decoded.count
-            var charset = ct.charset
-            if charset == nil, !Charsets.isASCII(decoded) {
-                defects.append(Defect(.UNDECLARED_8BIT, part.path))
-                charset = "unknown-8bit"
-            }
-            var (text, known) = Charsets.decode(decoded, charset: charset, services: services)
-            if !known { defects.append(Defect(.UNKNOWN_CHARSET, String((charset ?? "").prefix(40)))) }
-            if text.unicodeScalars.contains("\0") {
-                defects.append(Defect(.NUL_IN_BODY, part.path))
-                text.unicodeScalars.removeAll { $0 == "\0" }
-            }
-            if ct.subtype == "html" {
-                let r = HTMLText.convert(text, limit: limits.maxDecodedBytes)
-                if !r.hidden.isEmpty {
-                    defects.append(Defect(.HTML_HIDDEN_TEXT, part.path))
-                    hidden.append(r.hidden)
-                }
-                texts.append(TextChunk(text: r.visible, isHTML: true))
-            } else {
-                texts.append(TextChunk(text: text, isHTML: false))
-            }
+            addText(&part, body)
         } else if part.transferEncoding == "base64" {
             part.decodedSize = TransferDecoding.base64DecodedSize(bytes[body])
         }
@@ -144,6 +141,58 @@ struct MIMEParser {
             attachments.append(Attachment(filename: part.filename ?? "", contentType: ct.mimeType,
                                           size: part.decodedSize, path: part.path))
         }
+    }
+
+    /// Decodes a text/plain or text/html leaf into `texts` (and `hidden`).
+    mutating func addText(_ part: inout MIMEPart, _ body: Range<Int>) {
+        let decoded = decodeTransfer(body, encoding: part.transferEncoding, path: part.path)
+        part.decodedSize = decoded.count
+        var text = decodeCharset(decoded, declared: part.contentType.charset, path: part.path)
+        if text.unicodeScalars.contains("\0") {
+            defects.append(Defect(.NUL_IN_BODY, part.path))
+            text.unicodeScalars.removeAll { $0 == "\0" }
+        }
+        if part.contentType.subtype == "html" {
+            let r = HTMLText.convert(text, limit: limits.maxDecodedBytes)
+            if !r.hidden.isEmpty {
+                defects.append(Defect(.HTML_HIDDEN_TEXT, part.path))
+                hidden.append(r.hidden)
+            }
+            texts.append(TextChunk(text: r.visible, isHTML: true))
+        } else {
+            // Detectors see one line end, whatever the transport used.
+            texts.append(TextChunk(text: Self.normalizeLineEnds(text), isHTML: false))
+        }
+    }
+
+    /// Converts decoded body bytes to text in the declared charset (or a guess for undeclared 8-bit).
+    mutating func decodeCharset(_ decoded: [UInt8], declared: String?, path: String) -> String {
+        var charset = declared
+        if charset == nil, !Charsets.isASCII(decoded) {
+            defects.append(Defect(.UNDECLARED_8BIT, path))
+            charset = "unknown-8bit"
+        }
+        let (text, known) = Charsets.decode(decoded, charset: charset, services: services)
+        if !known {
+            defects.append(Defect(.UNKNOWN_CHARSET, String((charset ?? "").prefix(40))))
+        } else if let declared, Charsets.hasInvalidData(decoded, charset: declared, text: text) {
+            defects.append(Defect(.INVALID_CHARSET_DATA, path))
+        }
+        return text
+    }
+
+    /// CRLF and lone CR become LF.
+    static func normalizeLineEnds(_ s: String) -> String {
+        guard s.utf8.contains(0x0D) else { return s }
+        var out = [UInt8]()
+        out.reserveCapacity(s.utf8.count)
+        var prevCR = false
+        for b in s.utf8 {
+            if b == 0x0A && prevCR { prevCR = false; continue }
+            prevCR = b == 0x0D
+            out.append(prevCR ? 0x0A : b)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     mutating func decodeTransfer(_ body: Range<Int>, encoding: String, path: String) -> [UInt8] {

@@ -9,6 +9,7 @@ public struct MessageParser: Sendable {
         self.services = services
     }
 
+    /// Parses one message. `envelope` is carried into the result as given.
     public func parse(_ input: [UInt8], envelope: Envelope = Envelope()) -> Message {
         var defects: [Defect] = []
         let total = min(input.count, limits.maxMessageBytes)
@@ -21,20 +22,9 @@ public struct MessageParser: Sendable {
         func list(_ name: String) -> [MailAddress] {
             headers.all(name).flatMap { addresses.parseList($0.value, defects: &defects) }
         }
-        let fromFields = headers.all("from")
         let from = list("from")
-        if fromFields.isEmpty { defects.append(Defect(.MISSING_FROM)) }
-        if fromFields.count > 1 { defects.append(Defect(.MULTIPLE_FROM_HEADERS, String(fromFields.count))) }
-        if from.count > 1 { defects.append(Defect(.FROM_MULTIPLE_ADDRESSES, String(from.count))) }
-        if from.contains(where: { $0.group != nil }) { defects.append(Defect(.FROM_GROUP)) }
-        if !fromFields.isEmpty && (from.isEmpty || from.allSatisfy({ $0.localPart.isEmpty })) { defects.append(Defect(.FROM_EMPTY)) }
-
-        var returnPath: MailAddress? = nil
-        if let rp = headers.first("return-path") {
-            let v = rp.value.trimmingSpaces()
-            returnPath = (v == "<>" || v.isEmpty) ? MailAddress(localPart: "", domain: "")
-                : addresses.parseMailbox(v, defects: &defects)
-        }
+        defects += Self.fromDefects(headers.all("from"), from, addresses)
+        let returnPath = headers.first("return-path").flatMap { Self.returnPath($0, addresses, defects: &defects) }
         let sender = headers.first("sender").flatMap { addresses.parseMailbox($0.value, defects: &defects) }
 
         var auth: [AuthenticationResults] = []
@@ -47,13 +37,7 @@ public struct MessageParser: Sendable {
         let root = mime.parseBody(bodyStart..<total, headers: headers, contentType: ct, depth: 0, path: "", embedded: false)
         defects += mime.defects
 
-        var text = mime.texts.map(\.text).joined(separator: "\n")
-        if text.utf8.count > limits.maxTextBytes {
-            defects.append(Defect(.TEXT_TRUNCATED, String(limits.maxTextBytes)))
-            text = Self.prefix(text, utf8Bytes: limits.maxTextBytes)
-        }
-        let hidden = Self.prefix(mime.hidden.joined(separator: "\n"), utf8Bytes: limits.maxTextBytes)
-
+        let (text, hidden) = bodyText(mime, defects: &defects)
         return Message(
             headers: headers, from: from, sender: sender, replyTo: list("reply-to"), to: list("to"), cc: list("cc"),
             returnPath: returnPath, subject: headers.first("subject")?.decoded ?? "",
@@ -62,6 +46,37 @@ public struct MessageParser: Sendable {
             references: headers.first("references").map { Self.msgIDs($0.value) } ?? [],
             root: root, text: text, hiddenText: hidden, attachments: mime.attachments,
             authenticationResults: auth, defects: Self.dedupe(defects), envelope: envelope, size: input.count)
+    }
+
+    /// What is wrong with the From fields: none, several, several mailboxes, a group, no address.
+    static func fromDefects(_ fields: [HeaderField], _ from: [MailAddress], _ addresses: AddressParser) -> [Defect] {
+        var defects: [Defect] = []
+        if fields.isEmpty { defects.append(Defect(.MISSING_FROM)) }
+        if fields.count > 1 { defects.append(Defect(.MULTIPLE_FROM_HEADERS, String(fields.count))) }
+        if from.count > 1 { defects.append(Defect(.FROM_MULTIPLE_ADDRESSES, String(from.count))) }
+        // An empty group ("undisclosed-recipients:;") yields no mailbox but is a group all the same.
+        if from.contains(where: { $0.group != nil }) || fields.contains(where: { addresses.containsGroup($0.value) }) {
+            defects.append(Defect(.FROM_GROUP))
+        }
+        if !fields.isEmpty && from.allSatisfy({ $0.localPart.isEmpty }) { defects.append(Defect(.FROM_EMPTY)) }
+        return defects
+    }
+
+    /// The Return-Path address; the null path `<>` is an address with an empty local part.
+    static func returnPath(_ field: HeaderField, _ addresses: AddressParser, defects: inout [Defect]) -> MailAddress? {
+        let v = field.value.trimmingSpaces()
+        if v == "<>" || v.isEmpty { return MailAddress(localPart: "", domain: "") }
+        return addresses.parseMailbox(v, defects: &defects)
+    }
+
+    /// The visible text of the text parts, within `maxTextBytes`, and the hidden text.
+    func bodyText(_ mime: MIMEParser, defects: inout [Defect]) -> (String, String) {
+        var text = mime.texts.map(\.text).joined(separator: "\n")
+        if text.utf8.count > limits.maxTextBytes {
+            defects.append(Defect(.TEXT_TRUNCATED, String(limits.maxTextBytes)))
+            text = Self.prefix(text, utf8Bytes: limits.maxTextBytes)
+        }
+        return (text, Self.prefix(mime.hidden.joined(separator: "\n"), utf8Bytes: limits.maxTextBytes))
     }
 
     /// `<id>` tokens of a msg-id list, at most 100.
@@ -75,11 +90,16 @@ public struct MessageParser: Sendable {
         return out
     }
 
-    /// The longest prefix of `s` of at most `n` UTF-8 bytes, on a character boundary.
+    /// The longest prefix of `s` of at most `n` UTF-8 bytes, on a Unicode scalar boundary.
+    /// (Not a grapheme boundary: finding one is unbounded work on a cluster of thousands of
+    /// combining marks; a cut cluster is harmless to the detectors.)
     static func prefix(_ s: String, utf8Bytes n: Int) -> String {
-        if s.utf8.count <= n { return s }
-        let idx = s.utf8.index(s.utf8.startIndex, offsetBy: n)
-        return String(s[..<s.rangeOfCharacterBoundary(before: idx)])
+        let utf8 = s.utf8
+        if utf8.count <= n { return s }
+        var end = utf8.index(utf8.startIndex, offsetBy: max(0, n))
+        // Step back over UTF-8 continuation bytes (at most three).
+        while end > utf8.startIndex, utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+        return String(decoding: utf8[..<end], as: UTF8.self)
     }
 
     /// Keeps the first occurrence of each defect (same code and detail), at most 200.
@@ -91,14 +111,5 @@ public struct MessageParser: Sendable {
             if out.count >= 200 { break }
         }
         return out
-    }
-}
-
-extension String {
-    /// The last Character boundary at or before the UTF-8 index `i`.
-    func rangeOfCharacterBoundary(before i: String.Index) -> String.Index {
-        var j = i
-        while j > startIndex, String.Index(j, within: self) == nil { j = utf8.index(before: j) }
-        return String.Index(j, within: self) ?? startIndex
     }
 }

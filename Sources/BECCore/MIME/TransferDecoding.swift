@@ -42,26 +42,29 @@ public enum TransferDecoding {
         return out
     }
 
-    /// Base64, skipping line breaks and junk characters, decoding what it can when padding is missing.
+    /// Base64, skipping line breaks and junk characters, decoding what it can when padding is
+    /// missing. Padding ends a segment: data after it (concatenated base64) is decoded as a new
+    /// segment and noted as junk, instead of being shifted into the bits of the previous one.
     public static func base64<C: Collection>(_ input: C, limit: Int) -> Output where C.Element == UInt8 {
         var out = Output(bytes: [], truncated: false)
         out.bytes.reserveCapacity(min(input.count * 3 / 4 + 3, limit))
         var acc: UInt32 = 0
         var n = 0
-        var sawPad = false
+        var padded = false
         for c in input {
-            let v: UInt8
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = c - 65
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = c - 71
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c + 4
-            case UInt8(ascii: "+"), UInt8(ascii: "-"): v = 62
-            case UInt8(ascii: "/"), UInt8(ascii: "_"): v = 63
-            case UInt8(ascii: "="): sawPad = true; continue
-            case 0x0D, 0x0A, 0x20, 0x09: continue
-            default: out.junk = true; continue
+            guard let v = base64Value(c) else {
+                if c == UInt8(ascii: "=") {
+                    if n == 1 { out.badPadding = true }
+                    if !emitTail(&out, acc: acc, n: n, limit: limit) { return out }
+                    acc = 0
+                    n = 0
+                    padded = true
+                } else if c != 0x0D && c != 0x0A && c != 0x20 && c != 0x09 {
+                    out.junk = true
+                }
+                continue
             }
-            if sawPad { out.junk = true }
+            if padded { out.junk = true; padded = false }
             acc = acc << 6 | UInt32(v)
             n += 1
             if n == 4 {
@@ -73,16 +76,34 @@ public enum TransferDecoding {
                 n = 0
             }
         }
-        switch n {
-        case 2: out.bytes.append(UInt8(truncatingIfNeeded: acc >> 4)); if !sawPad { out.badPadding = true }
-        case 3:
-            out.bytes.append(UInt8(truncatingIfNeeded: acc >> 10))
-            out.bytes.append(UInt8(truncatingIfNeeded: acc >> 2))
-            if !sawPad { out.badPadding = true }
-        case 1: out.badPadding = true
-        default: break
-        }
+        if n > 0 { out.badPadding = true }
+        _ = emitTail(&out, acc: acc, n: n, limit: limit)
         return out
+    }
+
+    /// Appends the 1 or 2 bytes of an incomplete quantum of `n` sextets, within `limit`.
+    /// Returns false (and marks truncation) when they do not fit.
+    static func emitTail(_ out: inout Output, acc: UInt32, n: Int, limit: Int) -> Bool {
+        let tail: [UInt8] = n == 2 ? [UInt8(truncatingIfNeeded: acc >> 4)]
+            : n == 3 ? [UInt8(truncatingIfNeeded: acc >> 10), UInt8(truncatingIfNeeded: acc >> 2)] : []
+        if out.bytes.count + tail.count > limit {
+            out.truncated = true
+            return false
+        }
+        out.bytes += tail
+        return true
+    }
+
+    /// The 6-bit value of a base64 character (standard or URL-safe alphabet), nil for others.
+    @inline(__always) static func base64Value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): c - 65
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): c - 71
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c + 4
+        case UInt8(ascii: "+"), UInt8(ascii: "-"): 62
+        case UInt8(ascii: "/"), UInt8(ascii: "_"): 63
+        default: nil
+        }
     }
 
     /// Estimated decoded size of a base64 body without decoding it.

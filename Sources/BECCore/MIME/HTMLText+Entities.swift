@@ -1,0 +1,69 @@
+/// Character references and whitespace of HTML text.
+extension HTMLText {
+    static let named: [String: String] = [
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "copy": "©", "reg": "®",
+        "euro": "€", "pound": "£", "yen": "¥", "cent": "¢", "hellip": "…", "ndash": "–", "mdash": "—",
+        "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "bull": "•", "middot": "·", "trade": "™",
+        "zwnj": "\u{200C}", "zwj": "\u{200D}", "shy": "\u{00AD}", "laquo": "«", "raquo": "»", "deg": "°",
+        "eacute": "é", "egrave": "è", "ecirc": "ê", "aacute": "á", "agrave": "à", "acirc": "â", "iacute": "í",
+        "oacute": "ó", "ouml": "ö", "uuml": "ü", "auml": "ä", "szlig": "ß", "ccedil": "ç", "ntilde": "ñ",
+        "uacute": "ú", "Auml": "Ä", "Ouml": "Ö", "Uuml": "Ü", "Eacute": "É", "times": "×", "sect": "§", "para": "¶",
+        "ensp": " ", "emsp": " ", "thinsp": " ",
+    ]
+
+    /// Decodes named and numeric character references; unknown ones stay as written.
+    public static func decodeEntities(_ s: String) -> String {
+        guard s.contains("&") else { return s }
+        var out = String.UnicodeScalarView()
+        let u = Array(s.unicodeScalars)
+        var i = 0
+        while i < u.count {
+            guard u[i] == "&" else { out.append(u[i]); i += 1; continue }
+            var j = i + 1
+            while j < u.count, j - i <= 32, u[j] != ";", u[j] != "&", u[j] != " ", u[j] != "<" { j += 1 }
+            let hasSemi = j < u.count && u[j] == ";"
+            let body = String(String.UnicodeScalarView(u[(i + 1)..<min(j, u.count)]))
+            var replacement: String? = nil
+            if body.hasPrefix("#") {
+                let digits = body.dropFirst()
+                let v: UInt32? = (digits.first == "x" || digits.first == "X")
+                    ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits, radix: 10)
+                if let v { replacement = String(Unicode.Scalar(v == 0 ? 0xFFFD : v) ?? "\u{FFFD}") }
+            } else if let r = named[body] ?? named[body.lowercased()] {
+                replacement = r
+            }
+            if let r = replacement {
+                out.append(contentsOf: r.unicodeScalars)
+                i = hasSemi ? j + 1 : j
+            } else {
+                out.append("&")
+                i += 1
+            }
+        }
+        return String(out)
+    }
+
+    /// Collapses runs of spaces and blank lines.
+    static func collapse(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        var lastSpace = false
+        var newlines = 0
+        for c in s.unicodeScalars {
+            if c == "\n" || c == "\r" {
+                newlines += 1
+                lastSpace = true
+                continue
+            }
+            if c == " " || c == "\t" || c == "\u{A0}" {
+                lastSpace = true
+                continue
+            }
+            if newlines > 0 && !out.isEmpty { out += newlines > 1 ? "\n\n" : "\n" } else if lastSpace && !out.isEmpty { out += " " }
+            newlines = 0
+            lastSpace = false
+            out.unicodeScalars.append(c)
+        }
+        return out
+    }
+}
