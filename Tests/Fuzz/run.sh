@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$here"
 swift build -c release --scratch-path "$here/.build-fuzz" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 | tail -3
+[ -x "$here/.build-fuzz/release/FuzzMessage" ] || { echo "fuzz build failed"; exit 1; }
 bin="$here/.build-fuzz/release"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
