@@ -36,7 +36,144 @@ public enum TextNormalizer {
     /// Splits into lowercase letter/digit words after folding; mixed-script words (Latin mixed with
     /// Cyrillic or Greek look-alikes) are replaced by their confusable skeleton.
     public static func words(_ s: String, services: any UnicodeServices) -> [String] {
-        let folded = fold(stripInvisible(s).0)
+        // Hot path: ASCII words are lowercased byte by byte; only words holding non-ASCII
+        // characters go through Unicode folding (NFKC, case, accents) and confusable mapping.
+        var out: [String] = []
+        var ascii: [UInt8] = []
+        ascii.reserveCapacity(32)
+        var slow = String.UnicodeScalarView()
+        var inSlow = false
+        var cache: [UInt32: String] = [:]
+        func flush() {
+            if inSlow {
+                for w in slowWords(String(slow), services: services, cache: &cache) { out.append(w) }
+                slow.removeAll(keepingCapacity: true)
+                inSlow = false
+            } else if !ascii.isEmpty {
+                out.append(String(decoding: ascii, as: UTF8.self))
+            }
+            ascii.removeAll(keepingCapacity: true)
+        }
+        for c in s.unicodeScalars {
+            let v = c.value
+            if v < 0x80 {
+                let b = UInt8(v)
+                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) {
+                    if inSlow { slow.append(c) } else { ascii.append(b >= 0x41 && b <= 0x5A ? b + 32 : b) }
+                } else if b != 0x27 {
+                    flush()
+                }
+                continue
+            }
+            if isInvisible(c) || v == 0x2019 { continue }
+            // Latin-1 and Latin Extended-A fold by table, staying on the fast path.
+            if v >= 0xA0 && v <= 0x17F && v != 0xB5 && !inSlow {
+                if let folded = latinFold(v) { ascii.append(contentsOf: folded) } else { flush() }
+                continue
+            }
+            let p = c.properties
+            let mark = p.generalCategory == .nonspacingMark || p.generalCategory == .spacingMark || p.generalCategory == .enclosingMark
+            if p.isAlphabetic || p.numericType != nil || mark {
+                if !inSlow {
+                    inSlow = true
+                    for x in ascii { slow.append(Unicode.Scalar(x)) }
+                    ascii.removeAll(keepingCapacity: true)
+                }
+                slow.append(c)
+            } else {
+                flush()
+            }
+        }
+        flush()
+        return out
+    }
+
+    /// `fold` without Foundation for words that need no compatibility mapping: Latin-1 and
+    /// Latin Extended-A letters lose their accents by table, combining marks are dropped, other
+    /// letters are lowercased. Falls back to `fold` when a compatibility character is present.
+    public static func fastFold(_ word: String) -> String {
+        if word.unicodeScalars.contains(where: needsCompatibilityMapping) { return fold(word) }
+        var out = String.UnicodeScalarView()
+        for c in word.unicodeScalars {
+            let v = c.value
+            if v < 0x80 {
+                out.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 32)! : c)
+            } else if v >= 0x300 && v <= 0x36F {
+                continue
+            } else if let m = latin1Compat[v] {
+                out.append(contentsOf: m.unicodeScalars)
+            } else if v >= 0xC0 && v <= 0x17F {
+                switch v {
+                case 0xC6, 0xE6: out.append(contentsOf: "ae".unicodeScalars)
+                case 0xDE, 0xFE: out.append(contentsOf: "th".unicodeScalars)
+                case 0xDF: out.append(contentsOf: "ss".unicodeScalars)
+                case 0x132, 0x133: out.append(contentsOf: "ij".unicodeScalars)
+                case 0x152, 0x153: out.append(contentsOf: "oe".unicodeScalars)
+                case 0xD7, 0xF7: out.append(c)
+                default: out.append(latinBase[Int(v - 0xC0)])
+                }
+            } else if let g = accentedGreekCyrillic[v] {
+                out.append(g)
+            } else {
+                out.append(contentsOf: c.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return String(out)
+    }
+
+    /// ASCII letters for a Latin-1 / Latin Extended-A code point (U+00A0...U+017F), nil for
+    /// non-letters (punctuation, symbols, fractions): those end a word.
+    @inline(__always) static func latinFold(_ v: UInt32) -> [UInt8]? {
+        switch v {
+        case 0xAA: return [0x61]
+        case 0xBA: return [0x6F]
+        case 0xB2: return [0x32]
+        case 0xB3: return [0x33]
+        case 0xB9: return [0x31]
+        case 0xC6, 0xE6: return [0x61, 0x65]
+        case 0xDE, 0xFE: return [0x74, 0x68]
+        case 0xDF: return [0x73, 0x73]
+        case 0x132, 0x133: return [0x69, 0x6A]
+        case 0x152, 0x153: return [0x6F, 0x65]
+        case 0xD7, 0xF7: return nil
+        case 0xC0...0x17F: return [UInt8(latinBase[Int(v - 0xC0)].value)]
+        default: return nil
+        }
+    }
+
+    /// Greek letters with tonos/dialytika and the Cyrillic letters that accent folding maps
+    /// to their base letter (as Foundation's diacritic-insensitive folding does).
+    static let accentedGreekCyrillic: [UInt32: Unicode.Scalar] = [
+        0x386: "α", 0x388: "ε", 0x389: "η", 0x38A: "ι", 0x38C: "ο", 0x38E: "υ", 0x38F: "ω", 0x390: "ι", 0x3AA: "ι", 0x3AB: "υ",
+        0x3AC: "α", 0x3AD: "ε", 0x3AE: "η", 0x3AF: "ι", 0x3B0: "υ", 0x3CA: "ι", 0x3CB: "υ", 0x3CC: "ο", 0x3CD: "υ", 0x3CE: "ω",
+        0x401: "е", 0x451: "е", 0x419: "и", 0x439: "и", 0x407: "і", 0x457: "і", 0x40E: "у", 0x45E: "у",
+    ]
+
+    /// NFKC forms of the Latin-1 compatibility characters (common in mis-declared 8-bit text).
+    static let latin1Compat: [UInt32: String] = [0xAA: "a", 0xBA: "o", 0xB2: "2", 0xB3: "3", 0xB9: "1", 0xB5: "\u{3BC}",
+                                                 0xBC: "1/4", 0xBD: "1/2", 0xBE: "3/4"]
+
+    /// Base letters for U+00C0...U+017F ("?" and "*" entries are handled before lookup).
+    static let latinBase: [Unicode.Scalar] = Array((
+        "aaaaaa?ceeeeiiii" + "dnooooo*ouuuuy??" + "aaaaaa?ceeeeiiii" + "dnooooo*ouuuuy?y" +
+        "aaaaaaccccccccdd" + "ddeeeeeeeeeegggg" + "gggghhhhiiiiiiii" + "ii??jjkkklllllll" +
+        "lllnnnnnnnnnoooo" + "oo??rrrrrrssssss" + "ssttttttuuuuuuuu" + "uuuuwwyyyzzzzzzs").unicodeScalars)
+
+    /// Characters whose NFKC form differs (fullwidth, mathematical, ligatures, circled, ...).
+    static func needsCompatibilityMapping(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x149, 0x1C4...0x1CC, 0x1F1...0x1F3, 0x2B0...0x2FF,
+             0x1D2C...0x1DBF, 0x1E00...0x1EFF, 0x2070...0x209F, 0x2100...0x218F, 0x2460...0x24FF, 0x2C7C...0x2C7D, 0x3200...0x33FF,
+             0xF900...0xFAFF, 0xFB00...0xFDFF, 0xFE10...0xFE6F, 0xFE70...0xFEFF, 0xFF00...0xFFEF, 0x1D400...0x1D7FF,
+             0x1F100...0x1F1FF, 0x2F800...0x2FA1F:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Folds one word that holds non-ASCII characters; folding may split it (NFKC) or mix scripts.
+    static func slowWords(_ word: String, services: any UnicodeServices, cache: inout [UInt32: String]) -> [String] {
         var out: [String] = []
         var cur = String.UnicodeScalarView()
         var nonASCII = false
@@ -44,17 +181,17 @@ public enum TextNormalizer {
         func flush() {
             guard !cur.isEmpty else { return }
             var w = String(cur)
-            if nonASCII && hasASCIILetter { w = latinized(w, services: services) }
+            if nonASCII && hasASCIILetter { w = latinized(w, services: services, cache: &cache) }
             out.append(w)
             cur.removeAll()
             nonASCII = false
             hasASCIILetter = false
         }
-        for c in folded.unicodeScalars {
+        for c in fastFold(word).unicodeScalars {
             if c.properties.isAlphabetic || c.properties.numericType != nil {
                 cur.append(c)
                 if c.isASCII { if c.properties.isAlphabetic { hasASCIILetter = true } } else { nonASCII = true }
-            } else if c == "'" || c == "’" {
+            } else if c == "'" || c == "\u{2019}" {
                 continue
             } else {
                 flush()
@@ -68,15 +205,24 @@ public enum TextNormalizer {
     /// the prototype is ASCII (Cyrillic а -> a, Greek ο -> o); other letters stay.
     /// Per-letter, because a whole-word skeleton also rewrites Latin (m -> rn).
     public static func latinized(_ w: String, services: any UnicodeServices) -> String {
+        var cache: [UInt32: String] = [:]
+        return latinized(w, services: services, cache: &cache)
+    }
+
+    /// `latinized` with a per-text cache of per-letter prototypes (one ICU call per distinct letter).
+    static func latinized(_ w: String, services: any UnicodeServices, cache: inout [UInt32: String]) -> String {
         var out = ""
         for c in w.unicodeScalars {
             if c.isASCII { out.unicodeScalars.append(c); continue }
-            let sk = services.skeleton(String(c))
-            if !sk.isEmpty, sk.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) {
-                out += sk.lowercased()
+            let mapped: String
+            if let m = cache[c.value] {
+                mapped = m
             } else {
-                out.unicodeScalars.append(c)
+                let sk = services.skeleton(String(c))
+                mapped = !sk.isEmpty && sk.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) ? sk.lowercased() : String(c)
+                if cache.count < 4096 { cache[c.value] = mapped }
             }
+            out += mapped
         }
         return out
     }

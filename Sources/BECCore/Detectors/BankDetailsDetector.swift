@@ -26,37 +26,41 @@ public struct BankDetailsDetector: Detector {
     public func detect(_ ctx: DetectionContext) -> [Finding] {
         let text = ctx.message.text
         guard !text.isEmpty else { return [] }
-        let upper = Array(text.prefix(200_000).uppercased().unicodeScalars)
+        // Bank identifiers are ASCII: work on the UTF-8 bytes, uppercased, in one pass.
+        var upper = [UInt8](text.utf8.prefix(Self.maxScan))
+        for i in upper.indices where upper[i] >= 0x61 && upper[i] <= 0x7A { upper[i] -= 32 }
         var out: [Finding] = []
         if let iban = Self.findIBAN(upper) { out.append(Finding("BANK_IBAN", "IBAN \(Self.mask(iban)) (valid check digits)")) }
-        let lower = String(String.UnicodeScalarView(upper)).lowercased()
-        if let r = Self.findNear(lower, keywords: ["routing", "aba"], length: 9, validate: Self.abaValid) {
+        if let r = Self.findNear(upper, keywords: ["ROUTING", "ABA"], length: 9, validate: Self.abaValid) {
             out.append(Finding("BANK_ROUTING_NUMBER", "ABA routing number \(r)"))
         }
-        if let b = Self.findBIC(upper, lower) { out.append(Finding("BANK_SWIFT_BIC", "SWIFT/BIC \(b)")) }
-        if lower.contains("sort code"), Self.hasSortCode(lower), lower.contains("account") {
+        if let b = Self.findBIC(upper) { out.append(Finding("BANK_SWIFT_BIC", "SWIFT/BIC \(b)")) }
+        if Self.find(upper, "SORT CODE") != nil, Self.find(upper, "ACCOUNT") != nil, Self.hasSortCode(upper) {
             out.append(Finding("BANK_ACCOUNT_UK", "UK sort code and account number in the text"))
         }
         return out
     }
 
+    /// Bytes of text scanned for bank details.
+    static let maxScan = 200_000
+
     static func mask(_ s: String) -> String { String(s.prefix(4)) + "…" + String(s.suffix(4)) }
 
-    /// Scans for [A-Z]{2}[0-9]{2} followed by 11-30 alphanumerics, spaces allowed between groups.
-    static func findIBAN(_ u: [Unicode.Scalar]) -> String? {
+    /// Scans for [A-Z]{2}[0-9]{2} followed by 11-30 alphanumerics, single spaces allowed between groups.
+    static func findIBAN(_ u: [UInt8]) -> String? {
         var i = 0
         while i + 15 < u.count {
             if isUpper(u[i]), isUpper(u[i + 1]), isDigit(u[i + 2]), isDigit(u[i + 3]), i == 0 || !isAlnum(u[i - 1]) {
-                var chars: [Unicode.Scalar] = Array(u[i..<(i + 4)])
+                var chars: [UInt8] = Array(u[i..<(i + 4)])
                 var j = i + 4
                 while j < u.count, chars.count < 34 {
-                    if isAlnum(u[j]) { chars.append(u[j]) } else if u[j] == " " && j + 1 < u.count && isAlnum(u[j + 1]) {} else { break }
+                    if isAlnum(u[j]) { chars.append(u[j]) } else if u[j] == 0x20 && j + 1 < u.count && isAlnum(u[j + 1]) {} else { break }
                     j += 1
                 }
                 if chars.count >= 15 {
-                    // Try the longest candidate first, then shorter (trailing words may have been swallowed).
-                    for len in stride(from: chars.count, through: 15, by: -1) where mod97(Array(chars[0..<len])) {
-                        return String(String.UnicodeScalarView(chars[0..<len]))
+                    // Longest candidate first, then shorter (a following word may have been swallowed).
+                    for len in stride(from: chars.count, through: 15, by: -1) where mod97(chars[0..<len]) {
+                        return String(decoding: chars[0..<len], as: UTF8.self)
                     }
                 }
             }
@@ -65,11 +69,10 @@ public struct BankDetailsDetector: Detector {
         return nil
     }
 
-    static func mod97(_ c: [Unicode.Scalar]) -> Bool {
-        let r = Array(c[4...]) + Array(c[0..<4])
+    static func mod97(_ c: ArraySlice<UInt8>) -> Bool {
         var rem = 0
-        for ch in r {
-            if isDigit(ch) { rem = (rem * 10 + Int(ch.value - 48)) % 97 } else if isUpper(ch) { rem = (rem * 100 + Int(ch.value - 55)) % 97 } else { return false }
+        for ch in c.dropFirst(4) + c.prefix(4) {
+            if isDigit(ch) { rem = (rem * 10 + Int(ch - 48)) % 97 } else if isUpper(ch) { rem = (rem * 100 + Int(ch - 55)) % 97 } else { return false }
         }
         return rem == 1
     }
@@ -79,47 +82,66 @@ public struct BankDetailsDetector: Detector {
         return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
     }
 
-    /// A run of exactly `length` digits within 40 characters after one of the keywords.
-    static func findNear(_ s: String, keywords: [String], length: Int, validate: ([Int]) -> Bool) -> String? {
+    /// Byte-substring search from `from`.
+    static func find(_ h: [UInt8], _ needle: String, from: Int = 0) -> Int? {
+        let n = Array(needle.utf8)
+        guard let first = n.first, h.count >= n.count else { return nil }
+        var i = from
+        while i + n.count <= h.count {
+            if h[i] == first && h[i..<(i + n.count)].elementsEqual(n) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// A run of exactly `length` digits within 40 bytes after one of the keywords.
+    static func findNear(_ u: [UInt8], keywords: [String], length: Int, validate: ([Int]) -> Bool) -> String? {
         for k in keywords {
-            var search = s.startIndex
-            while let r = s.range(of: k, range: search..<s.endIndex) {
-                let window = s[r.upperBound...].prefix(40)
+            var from = 0
+            while let at = find(u, k, from: from) {
+                let start = at + k.utf8.count
                 var run: [Int] = []
-                for ch in window + " " {
-                    if let v = ch.wholeNumberValue, ch.isASCII { run.append(v); continue }
+                for j in start..<min(u.count + 1, start + 41) {
+                    if j < u.count, isDigit(u[j]) { run.append(Int(u[j] - 48)); continue }
                     if run.count == length, validate(run) { return run.map(String.init).joined() }
                     run = []
                 }
-                search = r.upperBound
+                from = start
             }
         }
         return nil
     }
 
-    static func findBIC(_ u: [Unicode.Scalar], _ lower: String) -> String? {
-        guard lower.contains("swift") || lower.contains("bic") else { return nil }
-        let words = String(String.UnicodeScalarView(u)).split(whereSeparator: { !$0.isLetter && !$0.isNumber })
-        for (i, w) in words.enumerated() where w == "SWIFT" || w == "BIC" {
-            for cand in words[(i + 1)..<min(words.count, i + 5)] where cand.count == 8 || cand.count == 11 {
-                let s = Array(cand.unicodeScalars)
-                if s[0..<6].allSatisfy(isUpper), s[6...].allSatisfy(isAlnum) { return String(cand) }
+    /// An 8- or 11-character BIC among the four words after "SWIFT" or "BIC".
+    static func findBIC(_ u: [UInt8]) -> String? {
+        for k in ["SWIFT", "BIC"] {
+            var from = 0
+            while let at = find(u, k, from: from) {
+                from = at + k.utf8.count
+                guard at == 0 || !isAlnum(u[at - 1]), from >= u.count || !isAlnum(u[from]) else { continue }
+                var j = from
+                for _ in 0..<4 {
+                    while j < u.count, !isAlnum(u[j]) { j += 1 }
+                    let s = j
+                    while j < u.count, isAlnum(u[j]) { j += 1 }
+                    let w = u[s..<j]
+                    if w.count == 8 || w.count == 11, w.prefix(6).allSatisfy(isUpper) { return String(decoding: w, as: UTF8.self) }
+                }
             }
         }
         return nil
     }
 
-    static func hasSortCode(_ s: String) -> Bool {
-        let u = Array(s.unicodeScalars)
+    static func hasSortCode(_ u: [UInt8]) -> Bool {
         guard u.count >= 8 else { return false }
-        for i in 0..<(u.count - 7) where isDigit(u[i]) && isDigit(u[i + 1]) && (u[i + 2] == "-" || u[i + 2] == " ") &&
+        for i in 0..<(u.count - 7) where isDigit(u[i]) && isDigit(u[i + 1]) && (u[i + 2] == 0x2D || u[i + 2] == 0x20) &&
             isDigit(u[i + 3]) && isDigit(u[i + 4]) && u[i + 5] == u[i + 2] && isDigit(u[i + 6]) && isDigit(u[i + 7]) {
             return true
         }
         return false
     }
 
-    static func isUpper(_ c: Unicode.Scalar) -> Bool { c.value >= 65 && c.value <= 90 }
-    static func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }
-    static func isAlnum(_ c: Unicode.Scalar) -> Bool { isUpper(c) || isDigit(c) }
+    static func isUpper(_ c: UInt8) -> Bool { c >= 65 && c <= 90 }
+    static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+    static func isAlnum(_ c: UInt8) -> Bool { isUpper(c) || isDigit(c) }
 }

@@ -34,16 +34,24 @@ public struct PaymentLanguageDetector: Detector {
             DetectorExample("From: a <a@example.com>\nSubject: lunch\n\nSee you at noon for lunch."),
         ])
 
+    /// One phrase word: exact, a prefix (`word*`), or a gap (`~`, up to three words).
+    enum Token: Sendable, Equatable {
+        case exact(String)
+        case prefix(String)
+        case gap
+    }
+
     struct Phrase: Sendable {
         var symbol: String
         var language: String
         var text: String
-        var tokens: [String]
+        var tokens: [Token]
     }
 
     let phrases: [Phrase]
     let byFirst: [String: [Int]]
-    let prefixFirst: [Int]
+    /// Phrases starting with a prefix token, indexed by the prefix's first two characters.
+    let prefixFirst: [String: [(String, Int)]]
     let services: any UnicodeServices
 
     public init(policy: Policy, services: any UnicodeServices) {
@@ -51,27 +59,35 @@ public struct PaymentLanguageDetector: Detector {
         var p: [Phrase] = []
         for fam in policy.lexicon.families {
             for text in fam.phrases {
-                // A phrase word may normalize to several words ("w-2" -> w 2): expand, keeping a
-                // trailing "*" on the last one.
-                var toks: [String] = []
-                for t in text.split(separator: " ") {
-                    if t == "~" { toks.append("~"); continue }
-                    let star = t.hasSuffix("*")
-                    var ws = TextNormalizer.words(String(star ? t.dropLast() : t), services: services)
-                    if star, let last = ws.popLast() { ws.append(last + "*") }
-                    toks += ws
-                }
-                if !toks.isEmpty && toks[0] != "~" { p.append(Phrase(symbol: fam.symbol, language: fam.language, text: text, tokens: toks)) }
+                let toks = Self.tokens(text, services: services)
+                if let first = toks.first, first != .gap { p.append(Phrase(symbol: fam.symbol, language: fam.language, text: text, tokens: toks)) }
             }
         }
         phrases = p
         var idx: [String: [Int]] = [:]
-        var pre: [Int] = []
+        var pre: [String: [(String, Int)]] = [:]
         for (i, ph) in p.enumerated() {
-            if ph.tokens[0].hasSuffix("*") { pre.append(i) } else { idx[ph.tokens[0], default: []].append(i) }
+            switch ph.tokens[0] {
+            case .exact(let w): idx[w, default: []].append(i)
+            case .prefix(let w): pre[String(w.prefix(2)), default: []].append((w, i))
+            case .gap: break
+            }
         }
         byFirst = idx
         prefixFirst = pre
+    }
+
+    /// A phrase word may normalize to several words ("w-2" -> w 2): expand, keeping a trailing
+    /// "*" on the last one.
+    static func tokens(_ text: String, services: any UnicodeServices) -> [Token] {
+        var toks: [Token] = []
+        for t in text.split(separator: " ") {
+            if t == "~" { toks.append(.gap); continue }
+            let star = t.hasSuffix("*")
+            let ws = TextNormalizer.words(String(star ? t.dropLast() : t), services: services)
+            for (k, w) in ws.enumerated() { toks.append(star && k == ws.count - 1 ? .prefix(w) : .exact(w)) }
+        }
+        return toks
     }
 
     public func detect(_ ctx: DetectionContext) -> [Finding] {
@@ -79,9 +95,14 @@ public struct PaymentLanguageDetector: Detector {
         let words = TextNormalizer.words(m.subject + " \n " + m.text, services: services)
         var hits: [String: (Phrase, Int)] = [:]
         var order: [String] = []
+        var cands: [Int] = []
         for i in words.indices {
-            var cands = byFirst[words[i]] ?? []
-            for j in prefixFirst where words[i].hasPrefix(String(phrases[j].tokens[0].dropLast())) { cands.append(j) }
+            let w = words[i]
+            cands.removeAll(keepingCapacity: true)
+            if let e = byFirst[w] { cands += e }
+            if w.utf8.count >= 2, let pre = prefixFirst[String(w.prefix(2))] {
+                for (p, j) in pre where w.hasPrefix(p) { cands.append(j) }
+            }
             for c in cands where Self.matches(phrases[c].tokens, words, at: i) {
                 let ph = phrases[c]
                 if let h = hits[ph.symbol] { hits[ph.symbol] = (h.0, h.1 + 1) } else { hits[ph.symbol] = (ph, 1); order.append(ph.symbol) }
@@ -94,18 +115,19 @@ public struct PaymentLanguageDetector: Detector {
         }
     }
 
-    /// Matches phrase tokens at `i`, with `word*` prefixes and `~` gaps of up to three words.
-    static func matches(_ toks: [String], _ words: [String], at i: Int) -> Bool {
+    /// Matches phrase tokens at `i`; gaps backtrack over at most three words each.
+    static func matches(_ toks: [Token], _ words: [String], at i: Int) -> Bool {
         func go(_ t: Int, _ w: Int) -> Bool {
             if t == toks.count { return true }
-            if toks[t] == "~" {
+            switch toks[t] {
+            case .gap:
                 for skip in 0...3 where w + skip <= words.count { if go(t + 1, w + skip) { return true } }
                 return false
+            case .exact(let e):
+                return w < words.count && words[w] == e && go(t + 1, w + 1)
+            case .prefix(let p):
+                return w < words.count && words[w].hasPrefix(p) && go(t + 1, w + 1)
             }
-            guard w < words.count else { return false }
-            let tok = toks[t]
-            let ok = tok.hasSuffix("*") ? words[w].hasPrefix(tok.dropLast()) : words[w] == tok
-            return ok && go(t + 1, w + 1)
         }
         return go(0, i)
     }
