@@ -10,7 +10,7 @@ final class DetectorExampleTests: XCTestCase {
 
     func findings(_ d: any Detector, _ ex: DetectorExample) -> [Finding] {
         let m = TestSupport.message(ex.message, envelope: ex.envelope)
-        return d.detect(DetectionContext(message: m, policy: TestSupport.exampleConfig.policy, services: TestSupport.services))
+        return d.detect(DetectionContext(message: m, policy: TestSupport.exampleConfig.policy, services: TestSupport.services, history: ex.history))
     }
 
     func testTriggeringExamplesFire() {

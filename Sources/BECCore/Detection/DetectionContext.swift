@@ -10,11 +10,14 @@ public struct DetectionContext: Sendable {
     public let forgedAuthCount: Int
     /// Mail from authenticated submission or an internal network.
     public let isInternal: Bool
+    /// Sender history looked up by the adapter, nil when none was consulted.
+    public let history: HistoryFacts?
 
-    public init(message: Message, policy: Policy, services: any UnicodeServices) {
+    public init(message: Message, policy: Policy, services: any UnicodeServices, history: HistoryFacts? = nil) {
         self.message = message
         self.policy = policy
         self.services = services
+        self.history = history
         let ours = policy.organization.authservID
         let mine = ours.isEmpty ? [] : message.authenticationResults.filter { $0.authservID == ours }
         // Why only the topmost: our MTA prepends its header; anything with our id further down was

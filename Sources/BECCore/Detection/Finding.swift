@@ -40,11 +40,14 @@ public struct DetectorExample: Sendable {
     public var fires: [String]
     /// Envelope used for the example.
     public var envelope: Envelope
+    /// Sender-history facts for the example, if the detector reads them.
+    public var history: HistoryFacts?
 
-    public init(_ message: String, fires: [String] = [], envelope: Envelope = Envelope()) {
+    public init(_ message: String, fires: [String] = [], envelope: Envelope = Envelope(), history: HistoryFacts? = nil) {
         self.message = message
         self.fires = fires
         self.envelope = envelope
+        self.history = history
     }
 }
 

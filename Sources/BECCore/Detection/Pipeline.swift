@@ -19,6 +19,7 @@ public struct Pipeline: Sendable {
         PaymentLanguageDetector.self,
         BankDetailsDetector.self,
         MessageStructureDetector.self,
+        SenderHistoryDetector.self,
     ]
 
     public init(policy: Policy, services: any UnicodeServices) {
@@ -33,9 +34,10 @@ public struct Pipeline: Sendable {
         parser.parse(bytes, envelope: envelope)
     }
 
-    /// Runs every detector and the scorer.
-    public func evaluate(_ message: Message) -> Verdict {
-        let ctx = DetectionContext(message: message, policy: policy, services: services)
+    /// Runs every detector and the scorer. `history` is what the adapter looked up in the
+    /// sender-history store for this message (nil: no history consulted).
+    public func evaluate(_ message: Message, history: HistoryFacts? = nil) -> Verdict {
+        let ctx = DetectionContext(message: message, policy: policy, services: services, history: history)
         var notes: [String] = []
         if ctx.isInternal && policy.internalMail == .skip {
             var v = scorer.score([])
@@ -55,6 +57,7 @@ public struct Pipeline: Sendable {
         let (group, thresholds) = recipientThresholds(message)
         var v = scorer.score(findings, thresholds: thresholds, recipientGroup: group)
         if ctx.isInternal { notes.append("internal mail") }
+        if history?.available == false { notes.append("history store unavailable: history detectors skipped") }
         v.notes += notes
         v.defects = message.defects
         return v
