@@ -1,2 +1,0 @@
-/// The libmilter adapter (placeholder).
-public enum BECMilterModule {}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The milter's integration tests (Tests/run-all.sh calls this with the binary it built):
+#   1. protocol_test.py - the real `bec-milter run` over its socket, driven by an independent
+#      milter client in Postfix's order; verdicts compared with `bec-milter check --json`;
+#   2. postfix_test.sh  - a real Postfix on loopback with the deploy/ snippet (needs root).
+# Usage: Tests/Integration/run.sh [path/to/bec-milter]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BIN=$(realpath "${1:-.build/debug/bec-milter}")
+[ -x "$BIN" ] || { echo "no bec-milter binary at $BIN"; exit 1; }
+rc=0
+echo "--- protocol test"
+python3 Tests/Integration/protocol_test.py --binary "$BIN" || rc=1
+echo "--- real Postfix"
+BEC_MILTER="$BIN" bash Tests/Integration/postfix_test.sh || rc=1
+exit $rc
