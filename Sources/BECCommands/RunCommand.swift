@@ -40,7 +40,8 @@ struct RunCommand: AsyncParsableCommand {
             loader: {
                 let next = Runtime(config: try ConfigLoader().load(path: configPath), services: services)
                 return MilterConfiguration(pipeline: next.pipeline, settings: next.config.milter, files: next.config.files)
-            })
+            },
+            quarantineSink: QuarantineStoreSink(settings: rt.config.quarantine, services: services, logger: logger))
         for w in rt.config.warnings.prefix(20) { logger.debug("config: \(w)") }
         do {
             let server = try MilterServer(engine: engine, socket: socket ?? settings.socket)

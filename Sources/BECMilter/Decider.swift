@@ -35,6 +35,7 @@ public enum Decider {
         case .internalError: return s.onInternalError
         case .overLimit: return s.onOverLimit
         case .timeout: return s.onTimeout
+        case .storeError: return s.onStoreError
         }
     }
 

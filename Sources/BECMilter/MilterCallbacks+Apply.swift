@@ -52,20 +52,23 @@ extension MilterCallbacks {
         if settings.verdictLog {
             engine.verdictSink.write(VerdictLogLine(decision: d, message: m, from: from, scanMilliseconds: ms, now: Date()).json())
         }
-        storeQuarantined(d, message: m, engine, log)
     }
 
-    private static func storeQuarantined(_ d: Decision, message m: CollectedMessage, _ engine: MilterEngine, _ log: Logger) {
-        guard d.applied == .quarantine, d.disposition == .accept, let v = d.verdict else { return }
+    /// Records a message to be held in the quarantine store before the milter answers. A store
+    /// failure turns the decision into the `store_error` failure policy.
+    static func storeQuarantined(_ d: Decision, message m: CollectedMessage, _ engine: MilterEngine, _ log: Logger) -> Decision {
+        guard d.applied == .quarantine, d.disposition == .accept, let v = d.verdict else { return d }
         let reason = d.edits.lazy.compactMap { e -> String? in if case let .quarantine(r) = e { return r } else { return nil } }.first ?? ""
         let record = QuarantineRecord(queueID: m.envelope.queueID, receivedAt: Date(), envelope: m.envelope, verdict: v,
                                       reason: reason, message: m.bytes, truncated: m.truncated)
         do {
             try engine.quarantineSink.store(record)
+            return d
         } catch {
-            // The message is already on hold in Postfix; the store missing it is logged, not fatal.
             engine.count { $0.quarantineStoreErrors += 1 }
-            log.error("quarantine store failed: \(error); the message stays in the Postfix hold queue")
+            var f = Decider.failure(m, kind: .storeError, detail: "quarantine store failed: \(error)", settings: m.configuration.settings)
+            f.verdict = v
+            return f
         }
     }
 

@@ -73,6 +73,9 @@ public enum MilterCallbacks {
         }
         let elapsed = ContinuousClock.now - started
         var decision = Decider.decide(m, outcome: outcome, settings: settings)
+        // Why before answering: a message we mean to hold must be in the store first; if the
+        // store cannot take it, the configured failure policy answers (tempfail by default).
+        decision = storeQuarantined(decision, message: m, engine, log)
         decision = apply(decision, message: m, to: ctx, engine, log)
         var from: String? = nil
         if case let .scanned(_, f) = outcome { from = f }

@@ -45,6 +45,8 @@ public enum FailureKind: String, Sendable, Equatable, CaseIterable {
     case overLimit = "over_limit"
     /// Scanning took longer than `milter.timeout_seconds` (`milter.on_timeout`).
     case timeout
+    /// The quarantine store could not record a message to be held (`quarantine.on_store_error`).
+    case storeError = "store_error"
 }
 
 /// The result of scanning one message.

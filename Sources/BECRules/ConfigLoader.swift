@@ -113,6 +113,7 @@ public struct ConfigLoader {
         if let s = r.string(map["state_dir"], "state_dir") { milter.stateDirectory = resolve(s) }
         var quarantine = QuarantineSettings.parse(map["quarantine"], r, resolve: resolve)
         quarantine.stateDirectory = milter.stateDirectory
+        milter.onStoreError = quarantine.onStoreError
         let logMap = r.mapping(map["logging"], "logging", allowed: ["level", "verdict_json"])
         if let l = r.string(logMap["level"], "logging.level") {
             if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(l) { milter.logLevel = l } else { r.error(logMap["level"], "unknown log level '\(l)'") }

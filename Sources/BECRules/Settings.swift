@@ -18,8 +18,12 @@ public struct MilterSettings: Sendable {
     public var onInternalError = FailureAction.tempfail
     public var onOverLimit = FailureAction.tempfail
     public var onTimeout = FailureAction.tempfail
-    /// Seconds libmilter waits on the MTA (smfi_settimeout).
+    /// Scan deadline in seconds; past it `onTimeout` applies. (libmilter's own wait on the MTA is
+    /// max(timeoutSeconds, 600) s, so slow but healthy SMTP clients are not dropped.)
     public var timeoutSeconds = 30
+    /// What to answer when the quarantine store cannot record a message to be held
+    /// (from `quarantine.on_store_error`; never a silent accept unless chosen).
+    public var onStoreError = FailureAction.tempfail
     /// Per verdict action, what the milter does.
     public var actions: [Action: MilterAction] = [.accept: .accept, .tag: .tag, .quarantine: .quarantine, .reject: .reject]
     /// SMTP reply for reject; never contains message content.

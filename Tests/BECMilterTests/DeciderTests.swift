@@ -95,6 +95,7 @@ final class DeciderTests: XCTestCase {
                 case .internalError: s.onInternalError = action
                 case .overLimit: s.onOverLimit = action
                 case .timeout: s.onTimeout = action
+                case .storeError: s.onStoreError = action
                 }
                 let d = Decider.decide(message(), outcome: .failed(kind, detail: "x"), settings: s)
                 XCTAssertEqual(d.failure, kind)

@@ -93,11 +93,15 @@ final class FailurePolicyTests: XCTestCase {
         XCTAssertEqual(store.records.current.first?.verdict.action, .quarantine)
         XCTAssertTrue(store.records.current.first?.reason.hasPrefix("bec-milter quarantine score=") ?? false)
 
+        // The store is written before the answer; when it fails, quarantine.on_store_error applies
+        // (tempfail by default) and nothing is put on hold that the store does not have.
         store.fail = true
         engine = Fixtures.engine(store: store)
         (r, ctx) = run(engine, CallbackOrderTests.bec)
-        XCTAssertEqual(r, .continue, "the Postfix hold queue still has it")
+        XCTAssertEqual(r, .tempfail, "never a silent accept when the store is down")
+        XCTAssertFalse(ctx.edits.contains { if case .quarantine = $0 { true } else { false } })
         XCTAssertEqual(engine.stats.quarantineStoreErrors, 1)
+        XCTAssertEqual(engine.stats.failures["store_error"], 1)
     }
 
     func testVerdictLineIsJSONWithTheQueueIDAndNoSubject() throws {
