@@ -103,7 +103,7 @@ enum RuleFiles {
             ["organization:", "milter:", "people:", "rules:", "vendors:", "models_dir:"].contains { l.hasPrefix($0) }
         }
         if isMain || text.isEmpty { return try ConfigLoader().load(path: path) }
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try ConfigLoader().load(text: "rules: [\"\(path)\"]\n", file: path, baseDir: dir)
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        return try ConfigLoader().load(text: "rules: [\"\(url.path)\"]\n", file: path, baseDir: url.deletingLastPathComponent().path)
     }
 }
