@@ -18,18 +18,8 @@ struct CheckCommand: AsyncParsableCommand {
     @Argument(help: "Message files, or - for standard input.") var files: [String]
 
     func run() async throws {
-        let rt: Runtime
-        do { rt = try Runtime(configPath: config) } catch {
-            printError("bec-milter: \(error)")
-            throw ExitCode(2)
-        }
-        var failed = false
-        for file in files {
-            guard let bytes = MessageFiles.read(file) else {
-                printError("bec-milter: cannot read \(file)")
-                failed = true
-                continue
-            }
+        let rt = try Runtime.forCommand(configPath: config)
+        let failed = MessageFiles.each(files) { file, bytes in
             let start = ContinuousClock.now
             var message = rt.pipeline.parse(bytes)
             message.envelope = MessageFiles.envelope(for: message, mailFrom: mailFrom, rcpt: rcpt, clientIP: clientIP, authUser: authUser)
@@ -49,6 +39,20 @@ struct CheckCommand: AsyncParsableCommand {
 
 /// Reading messages and deriving an envelope the way `check` documents it.
 enum MessageFiles {
+    /// Calls `body` for each readable file; reports unreadable ones on stderr. Returns whether any failed.
+    static func each(_ files: [String], _ body: (String, [UInt8]) -> Void) -> Bool {
+        var failed = false
+        for file in files {
+            guard let bytes = read(file) else {
+                printError("bec-milter: cannot read \(file)")
+                failed = true
+                continue
+            }
+            body(file, bytes)
+        }
+        return failed
+    }
+
     static func read(_ path: String) -> [UInt8]? {
         if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
         var isDir: ObjCBool = false

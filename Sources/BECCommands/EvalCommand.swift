@@ -16,11 +16,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Argument(help: "Corpus directory.") var dir: String
 
     func run() async throws {
-        let rt: Runtime
-        do { rt = try Runtime(configPath: config) } catch {
-            printError("bec-milter: \(error)")
-            throw ExitCode(2)
-        }
+        let rt = try Runtime.forCommand(configPath: config)
         guard let tsv = try? String(contentsOfFile: labels, encoding: .utf8) else {
             printError("bec-milter: cannot read \(labels)")
             throw ExitCode(2)

@@ -70,18 +70,8 @@ struct ParseCommand: AsyncParsableCommand {
     @Argument(help: "Message files, or - for standard input.") var files: [String]
 
     func run() async throws {
-        let rt: Runtime
-        do { rt = try Runtime(configPath: config) } catch {
-            printError("bec-milter: \(error)")
-            throw ExitCode(2)
-        }
-        var failed = false
-        for file in files {
-            guard let bytes = MessageFiles.read(file) else {
-                printError("bec-milter: cannot read \(file)")
-                failed = true
-                continue
-            }
+        let rt = try Runtime.forCommand(configPath: config)
+        let failed = MessageFiles.each(files) { file, bytes in
             var m = rt.pipeline.parse(bytes)
             m.envelope = MessageFiles.envelope(for: m)
             print((["== \(file)"] + Report.structure(m)).joined(separator: "\n"))

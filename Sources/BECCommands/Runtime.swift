@@ -27,6 +27,18 @@ public struct Runtime: Sendable {
     }
 }
 
+import ArgumentParser
+
+extension Runtime {
+    /// Loads the runtime for a command; a bad configuration is printed and exits with status 2.
+    static func forCommand(configPath: String?) throws -> Runtime {
+        do { return try Runtime(configPath: configPath) } catch {
+            printError("bec-milter: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
 /// Writes to standard error.
 func printError(_ s: String) {
     FileHandle.standardError.write(Data((s + "\n").utf8))
