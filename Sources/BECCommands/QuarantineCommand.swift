@@ -187,7 +187,8 @@ enum QuarantineCLI {
     /// The configured release method. `auto` (the default): Postfix's hold queue, where the milter's
     /// quarantine put the message, else the SMTP relay when one is configured.
     static func releaser(_ s: QuarantineSettings) -> any Releaser {
-        let postsuper = PostsuperReleaser(command: s.postsuperCommand)
+        // postqueue -i after postsuper -H: else the released message waits for the next deferred-queue scan (up to 5 minutes).
+        let postsuper = PostsuperReleaser(command: s.postsuperCommand, postqueue: PostsuperReleaser.postqueue(besides: s.postsuperCommand))
         let smtp = s.smtpRelayHostPort.map { SMTPReleaser(host: $0.host, port: $0.port, helo: s.smtpHelo) }
         switch s.releaseMethod {
         case .auto: return smtp.map { FallbackReleaser(primary: postsuper, fallback: $0) } ?? postsuper

@@ -5,21 +5,36 @@ import Foundation
 /// Postfix then delivers its own queue file: the original bytes and envelope, without passing the
 /// milter again. postsuper needs root (or the Postfix owner): run it as e.g. `sudo -n /usr/sbin/postsuper`
 /// with a sudoers rule limited to those two forms.
+///
+/// `postsuper -H` only moves the message to the deferred queue, where Postfix looks again at its next
+/// deferred-queue scan (`queue_run_delay`, 5 minutes by default). With `postqueue` set, the release then
+/// runs `postqueue -i QUEUEID` (any user may: `authorized_flush_users`), so the message goes out now.
 public struct PostsuperReleaser: Releaser {
     /// Runs a command and returns its exit status and combined output.
     public typealias Runner = @Sendable ([String]) async throws -> (status: Int32, output: String)
 
     /// The postsuper command, possibly behind sudo: `["/usr/sbin/postsuper"]`, `["sudo", "-n", "/usr/sbin/postsuper"]`.
     public let command: [String]
+    /// The postqueue command that schedules a released message for delivery now (`postqueue -i`);
+    /// nil: leave it to Postfix's next deferred-queue scan.
+    public let postqueue: [String]?
     /// This host's name; a record held by another milter host is not in our queue.
     public let hostName: String
     let runner: Runner
 
-    public init(command: [String] = ["/usr/sbin/postsuper"], hostName: String = ProcessInfo.processInfo.hostName,
-                runner: @escaping Runner = ProcessRunner.run) {
+    public init(command: [String] = ["/usr/sbin/postsuper"], postqueue: [String]? = nil,
+                hostName: String = ProcessInfo.processInfo.hostName, runner: @escaping Runner = ProcessRunner.run) {
         self.command = command
+        self.postqueue = postqueue
         self.hostName = hostName
         self.runner = runner
+    }
+
+    /// postqueue from the directory of the configured postsuper (`/usr/sbin/postqueue` for `[sudo, -n, /usr/sbin/postsuper]`).
+    /// Run without sudo: postqueue is set-gid postdrop and flushing is open to every user by default.
+    public static func postqueue(besides command: [String]) -> [String] {
+        guard let exe = command.last(where: { $0.hasSuffix("postsuper") }), exe.hasPrefix("/") else { return ["/usr/sbin/postqueue"] }
+        return [(exe as NSString).deletingLastPathComponent + "/postqueue"]
     }
 
     public var name: String { "postsuper -H (hold queue)" }
@@ -31,7 +46,16 @@ public struct PostsuperReleaser: Releaser {
         guard Self.count(out, "Released from hold") > 0 else {
             throw QuarantineError(.notFound, "queue id \(qid) is not in the hold queue")
         }
-        return "released \(qid) from the Postfix hold queue"
+        let report = "released \(qid) from the Postfix hold queue"
+        guard let postqueue else { return report }
+        // Released already: a failure here only delays delivery until the next deferred-queue scan.
+        do {
+            let (s, o) = try await runner(postqueue + ["-i", qid])
+            return s == 0 ? report + "; delivery scheduled now (postqueue -i)"
+                : report + "; postqueue -i failed (\(s)): \(Self.oneLine(o)); Postfix delivers it at its next deferred-queue scan"
+        } catch {
+            return report + "; postqueue -i failed: \(error); Postfix delivers it at its next deferred-queue scan"
+        }
     }
 
     public func delete(_ record: QuarantineRecord) async throws -> String {

@@ -3,6 +3,7 @@
 # when missing, builds bec-milter, and runs Tests/Integration/browser_test.py against it.
 #
 #   Tests/Integration/browser.sh [--binary PATH]
+#   Tests/Integration/browser.sh --install-only     (what postfix_test.sh uses before its own browser step)
 #
 # BEC_SCRATCH_PATH picks the build folder (default .build). Exit status: the test's.
 set -euo pipefail
@@ -20,6 +21,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 python3 -c 'import selenium' 2>/dev/null || python3 -m pip install -q 'selenium>=4.10,<5'
+if [ "${1:-}" = "--install-only" ]; then exit 0; fi
 
 BINARY=""
 if [ "${1:-}" = "--binary" ]; then BINARY="$2"; shift 2; fi

@@ -173,6 +173,17 @@ def free_port():
     return p
 
 
+def chrome():
+    """Debian's headless Chromium through Debian's chromedriver (no download), logging network and console."""
+    o = webdriver.ChromeOptions()
+    o.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    svc = webdriver.ChromeService(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    return webdriver.Chrome(options=o, service=svc)
+
+
 def wait_url(driver, cond, seconds=10):
     """Waits for the navigation a click started (Selenium's click does not)."""
     try:
@@ -235,13 +246,7 @@ def main():
             except OSError:
                 time.sleep(0.1)
 
-        o = webdriver.ChromeOptions()
-        o.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
-            o.add_argument(a)
-        o.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-        svc = webdriver.ChromeService(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
-        driver = webdriver.Chrome(options=o, service=svc)
+        driver = chrome()
 
         # Control: the checks below can see a script run and a remote request (else they prove nothing).
         driver.get("data:text/html,<script>window.__pwned=1</script><img src='http://remote.example/control.gif'>")

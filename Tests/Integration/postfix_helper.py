@@ -10,6 +10,12 @@ Each scenario prints one line and exits 0 (pass) or 1 (fail). Standard library o
   postfix_helper.py forged FILE              -> a forged X-BEC-Verdict does not survive delivery
   postfix_helper.py hold FILE                -> accepted and on hold (postqueue -j)
   postfix_helper.py tempfail FILE            -> refused with 4xx, nothing queued or delivered
+  postfix_helper.py storefail FILE           -> refused with 4xx at end of data (the milter's answer), nothing queued or delivered
+  postfix_helper.py released QID FILE        -> the held QID was delivered once (found by FILE's Message-ID), body intact, queue empty of it
+  postfix_helper.py gone QID FILE            -> QID is no longer queued (postqueue -j) and was never delivered
+  postfix_helper.py store BIN CONFIG QID STATUS [--only] [--audit ACTOR:ACTION,... [--detail TEXT]]
+                                             -> the quarantine store holds QID exactly once with STATUS; prints its id
+  postfix_helper.py storeheld BIN CONFIG     -> every message in the hold queue is in the store as held, and nothing else is
   postfix_helper.py corpus DIR BIN CONFIG    -> every message through Postfix; counts per label
 """
 import email
@@ -252,6 +258,143 @@ def tempfail(path):
     done(ok, f"{stage} {code} {text}; queue and mailbox unchanged: {after_q == before_q and after_d == before_d}")
 
 
+def message_id(raw):
+    m = email.message_from_bytes(raw)
+    v = m.get("Message-ID")
+    return v.strip() if v else None
+
+
+def mbox_body(b):
+    """A body as compared across delivery: LF line ends, no trailing blank lines, and '>From ' read as 'From '
+    on both sides (Postfix's local(8) quotes a line starting 'From ' in an mbox, and only such a line)."""
+    b = b.replace(b"\r\n", b"\n")
+    b = re.sub(rb"(?m)^>From ", b"From ", b)
+    return b.rstrip(b"\n")
+
+
+def storefail(path):
+    # The store failure is decided at end of data: the 4xx must be the answer to the message, not to
+    # the connection or MAIL FROM (that would be milter_default_action with the milter down).
+    raw = open(path, "rb").read()
+    before_q = {e["queue_id"] for e in queue()}
+    before_d = set(delivered_messages())
+    stage, code, text, qid = send(raw)
+    time.sleep(1)
+    wait_queue_settled(30)
+    after_q = {e["queue_id"] for e in queue()}
+    after_d = set(delivered_messages())
+    unchanged = after_q == before_q and after_d == before_d
+    ok = stage == "dot" and 400 <= code < 500 and qid is None and unchanged
+    done(ok, f"{stage} {code} {text}; queue and mailbox unchanged: {unchanged}")
+
+
+def delivered_raw():
+    """Every delivered message as (queue id from our Postfix's Received, Message-ID, raw bytes)."""
+    if not os.path.exists(MAILBOX):
+        return []
+    box = mailbox.mbox(MAILBOX)
+    out = []
+    for key in box.keys():
+        raw = box.get_bytes(key)
+        m = email.message_from_bytes(raw)
+        qid = None
+        for r in m.get_all("Received") or []:
+            q = re.search(r"\bid ([0-9A-Za-z]+)", r)
+            if q and "(Postfix)" in r:
+                qid = q.group(1)
+                break
+        out.append((qid, (m.get("Message-ID") or "").strip() or None, raw))
+    return out
+
+
+def body_of(raw):
+    raw = raw.replace(b"\r\n", b"\n")
+    return raw.split(b"\n\n", 1)[1] if b"\n\n" in raw else b""
+
+
+def released(qid, path):
+    """After a release: Postfix delivered its held queue file (same queue id) exactly once, found by
+    the message's Message-ID (by the queue id when it has none), with the body as received."""
+    raw = open(path, "rb").read()
+    mid = message_id(raw)
+    mine = lambda: [d for d in delivered_raw() if (d[1] == mid if mid else d[0] == qid)]
+    end = time.time() + 60
+    while time.time() < end and not mine():
+        time.sleep(0.3)
+    if not mine():
+        where = {e["queue_id"]: e["queue_name"] for e in queue()}.get(qid)
+        done(False, f"nothing with Message-ID {mid} delivered within 60 s; {qid} is in queue {where!r}")
+    time.sleep(1)  # a second copy would show up by now
+    copies = mine()
+    got_qid, _, got = copies[0]
+    same_body = mbox_body(body_of(raw)) == mbox_body(body_of(got))
+    verdicts = [v for k, v in verdict_headers(email.message_from_bytes(got)) if k.lower() == "x-bec-verdict"]
+    in_queue = qid in {e["queue_id"] for e in queue()}
+    ok = len(copies) == 1 and got_qid == qid and same_body and not in_queue and len(verdicts) == 1
+    done(ok, f"Message-ID {mid}: {len(copies)} cop{'y' if len(copies) == 1 else 'ies'} delivered, Postfix queue id {got_qid} "
+             f"(held as {qid}), body as received: {same_body}, still queued: {in_queue}, X-BEC-Verdict: {verdicts}")
+
+
+def gone(qid, path):
+    mid = message_id(open(path, "rb").read())
+    time.sleep(1)
+    wait_queue_settled(30)
+    q = {e["queue_id"]: e["queue_name"] for e in queue()}
+    delivered_ids = set(delivered_messages())
+    ok = qid not in q and qid not in delivered_ids
+    done(ok, f"{qid}: in queue {q.get(qid)!r}, delivered {qid in delivered_ids} (Message-ID {mid})")
+
+
+def store_records(binary, config):
+    out = subprocess.run([binary, "quarantine", "list", "--config", config, "--json", "--limit", "100000"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        done(False, f"quarantine list failed ({out.returncode}): {out.stderr.strip()}")
+    return [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+
+
+def store(binary, config, qid, status, *opts):
+    """The store has the message held as QID exactly once, with STATUS; --only: and nothing else;
+    --audit ACTOR:ACTION,...: `quarantine show` lists those audit entries (ACTOR may be a regex);
+    --detail TEXT: and some entry's detail has TEXT."""
+    recs = store_records(binary, config)
+    mine = [r for r in recs if r.get("queueID") == qid]
+    problems = []
+    if len(mine) != 1:
+        problems.append(f"{len(mine)} records with queue id {qid}")
+    if "--only" in opts and len(recs) != len(mine):
+        problems.append(f"{len(recs)} records in the store, expected only {qid}'s")
+    rid = mine[0]["id"] if mine else "-"
+    if mine and mine[0]["status"] != status:
+        problems.append(f"status {mine[0]['status']}, expected {status}")
+    trail = ""
+    if mine and "--audit" in opts:
+        show = subprocess.run([binary, "quarantine", "show", "--config", config, rid], capture_output=True, text=True)
+        trail = "\n".join(l.strip() for l in show.stdout.split("audit:", 1)[-1].splitlines() if l.strip())
+        if "--detail" in opts and opts[opts.index("--detail") + 1] not in trail:
+            problems.append(f"no audit detail '{opts[opts.index('--detail') + 1]}'")
+        for want in opts[opts.index("--audit") + 1].split(","):
+            actor, action = want.rsplit(":", 1) if ":" in want else (r"\S+", want)
+            if not re.search(rf"(?m)^\S+\s+{actor}\s+{re.escape(action)}(\s|$)", trail):
+                problems.append(f"no audit entry '{actor} {action}'")
+    summary = (f"{rid} queue id {qid} status {mine[0]['status'] if mine else '-'} score {mine[0]['score'] if mine else '-'} "
+               f"symbols {','.join(mine[0]['symbols']) if mine else '-'}")
+    print(("ok: " if not problems else "not ok: ") + summary + ("; " + "; ".join(problems) if problems else ""))
+    if trail:
+        print("audit:\n  " + trail.replace("\n", "\n  "))
+    sys.exit(0 if not problems else 1)
+
+
+def storeheld(binary, config):
+    held = {e["queue_id"] for e in queue() if e["queue_name"] == "hold"}
+    recs = store_records(binary, config)
+    stored = [r.get("queueID") for r in recs if r["status"] == "held"]
+    dup = sorted({q for q in stored if stored.count(q) > 1})
+    ok = held == set(stored) and not dup
+    done(ok, f"{len(held)} in the hold queue, {len(stored)} held in the store; only in the queue: {sorted(held - set(stored))[:5]}, "
+             f"only in the store: {sorted(set(stored) - held)[:5]}, stored twice: {dup[:5]}")
+
+
 def corpus(directory, binary, config):
     lab = labels(directory)
     results = {}
@@ -300,4 +443,5 @@ def corpus(directory, binary, config):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"pick": pick, "deliver": deliver, "reject": reject, "forged": forged, "hold": hold,
-     "tempfail": tempfail, "corpus": corpus}[cmd](*args)
+     "tempfail": tempfail, "storefail": storefail, "released": released, "gone": gone, "store": store,
+     "storeheld": storeheld, "corpus": corpus}[cmd](*args)

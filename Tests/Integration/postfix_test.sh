@@ -11,14 +11,25 @@
 #   - a BEC message from the dev corpus is refused with 550 5.7.1 (worked example config);
 #   - a forged inbound X-BEC-Verdict does not survive delivery;
 #   - with a config overlay (reject -> quarantine) the same BEC message lands in the hold queue;
+#   - the quarantine store (SQLite under the test's own state_dir, owned by the milter's user) has it,
+#     held, with its Postfix queue id; every message of the corpus run held by Postfix is in the store;
+#   - a real headless Chromium logs in to `bec-milter web` (run as root on 127.0.0.1, so `postsuper -H`
+#     works) on that same store, finds the message, reads the explanation and clicks Release; Postfix
+#     then delivers its held copy, once, with the body as received; the store says released and the
+#     audit trail names the analyst (browser tools installed by browser.sh --install-only if missing);
+#   - `bec-milter quarantine delete` on a second held message removes it from the hold queue, and the
+#     store says deleted;
+#   - with the store unwritable, a message that would be held gets a 4xx at end of data (the default
+#     quarantine.on_store_error: tempfail): nothing is held, delivered or stored; other mail still flows;
 #   - with the milter stopped Postfix tempfails (milter_default_action) and nothing is lost: the
-#     retry after a restart is delivered;
+#     retry after a restart is delivered; the store root's web UI and CLI wrote to is still the milter's;
 #   - every message of ../shared/corpus/dev goes through Postfix; counts per label are printed
 #     (skipped with a message when ../shared is absent).
 # Idempotent; restores Postfix's configuration and removes what it created. Environment:
 #   BEC_MILTER=path/to/bec-milter  use this binary (default: build with swift build)
 #   BEC_KEEP=1                     leave everything in place for inspection
 #   BEC_CORPUS=DIR                 the dev corpus (default ../shared/corpus/dev)
+#   BEC_SCREENSHOTS=DIR            save the browser's pages as PNGs there
 # Exits non-zero on any failure; the last line is "N passed, N failed".
 set -uo pipefail
 
@@ -44,6 +55,14 @@ check() {
     [ -n "$out" ] && printf '     %s\n' "${out//$'\n'/$'\n'     }"
     return 0
 }
+# check_out NAME COMMAND...: like check, and keeps the command's output in $OUT.
+OUT=
+check_out() {
+    local name=$1; shift
+    if OUT=$("$@" 2>&1); then pass "$name"; else fail "$name"; fi
+    [ -n "$OUT" ] && printf '     %s\n' "${OUT//$'\n'/$'\n'     }"
+    return 0
+}
 fatal() { fail "$*"; finish; }
 
 restore_postfix() {
@@ -54,6 +73,21 @@ restore_postfix() {
         [ -f "$BACKUP/was-running" ] && { postfix start >/dev/null 2>&1 || true; }
         rm -rf "$BACKUP"
     fi
+}
+
+stop_web() {
+    local f pid
+    for f in "$T/chromedriver.pid" "$T/web.pid"; do
+        [ -f "$f" ] || continue
+        pid=$(cat "$f")
+        # Only what we started: a stale pid file (a run killed with -9) may name a reused pid.
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qa -e bec-milter -e chromedriver "/proc/$pid/cmdline" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        rm -f "$f"
+    done
 }
 
 stop_milter() {
@@ -67,6 +101,7 @@ stop_milter() {
 }
 
 cleanup() {
+    stop_web
     stop_milter
     [ "${1:-}" != force ] && [ "${BEC_KEEP:-0}" = 1 ] && { log "BEC_KEEP=1: leaving $T, Postfix and the test users in place"; return; }
     command -v postsuper >/dev/null && postsuper -d ALL >/dev/null 2>&1
@@ -116,9 +151,21 @@ cp "$BIN" "$T/bin/bec-milter"
 cp -r "$ROOT/models" "$T/share/bec-milter/models"
 cp -r "$ROOT/deploy/examples/calloway-freight" "$T/etc/calloway"
 CONF=$T/etc/calloway/bec-milter.yaml
+# State (the quarantine store's SQLite file) under $T, writable by the milter's user, not /var/lib/bec-milter.
+STATE=$T/state
+grep -q '^state_dir:' "$CONF" || fatal "example config has no top-level state_dir"
+sed -i "s|^state_dir:.*|state_dir: $STATE|" "$CONF"
 # The overlay: the same site, with rejects softened to quarantine (Postfix hold queue).
 sed '/^milter:/a\  actions: {reject: quarantine}' "$CONF" > "$T/etc/calloway/hold.yaml"
 HOLDCONF=$T/etc/calloway/hold.yaml
+# The same overlay with the quarantine store in a directory the milter's user cannot enter.
+DOWNDIR=$T/state-down
+if grep -q '^quarantine:' "$HOLDCONF"; then
+    sed "/^quarantine:/a\  sqlite_path: $DOWNDIR/quarantine.sqlite" "$HOLDCONF" > "$T/etc/calloway/store-down.yaml"
+else
+    { cat "$HOLDCONF"; printf 'quarantine:\n  sqlite_path: %s/quarantine.sqlite\n' "$DOWNDIR"; } > "$T/etc/calloway/store-down.yaml"
+fi
+DOWNCONF=$T/etc/calloway/store-down.yaml
 chmod -R a+rX "$T"
 grep -q 'unix:/var/spool/postfix/bec-milter/bec-milter.sock' "$CONF" || fatal "example config does not use the deploy socket"
 
@@ -129,6 +176,9 @@ for u in bec-milter bectest; do
         echo "$u" >> "$T/created-users"
     fi
 done
+install -d -o bec-milter -g bec-milter -m 0750 "$STATE"
+install -d -o root -g root -m 0000 "$DOWNDIR"
+STORE_SQLITE=$STATE/quarantine.sqlite
 
 # --- Postfix configuration for the test, plus deploy/postfix/main.cf.snippet --------------------
 mkdir -p "$BACKUP"
@@ -189,25 +239,133 @@ check "BEC message is rejected with 550 5.7.1 at SMTP" $H reject "$BEC"
 check "forged inbound X-BEC-Verdict does not survive delivery" $H forged "$HAM"
 check "milter logged the queue id and a JSON verdict line" \
     bash -c "grep -q 'milter.queue_id=' '$MLOG' && grep -q '\"event\":\"bec.verdict\"' '$MLOG'"
+check "the milter opened the quarantine store $STORE_SQLITE as user bec-milter" \
+    bash -c "test \"\$(stat -c %U '$STORE_SQLITE')\" = bec-milter && ! grep -q 'unavailable at start-up' '$MLOG'"
 
 if [ -d "$CORPUS" ]; then
     check "all of ../shared/corpus/dev through real Postfix" \
         env BEC_CORPUS_SUMMARY="$T/corpus-summary.json" $H corpus "$CORPUS" "$T/bin/bec-milter" "$CONF"
+    check "every message of the corpus run in the hold queue is in the quarantine store, held" \
+        $H storeheld "$T/bin/bec-milter" "$CONF"
     postsuper -d ALL hold >/dev/null 2>&1
 else
     log "SKIP corpus run: $CORPUS not found (../shared is absent)"
 fi
 
-log "restarting the milter with the overlay (reject -> quarantine)"
+log "restarting the milter with the overlay (reject -> quarantine) on an empty quarantine store"
 stop_milter
+rm -f "$STORE_SQLITE" "$STORE_SQLITE-wal" "$STORE_SQLITE-shm"
 start_milter "$HOLDCONF" || fatal "milter did not restart"
-check "quarantined message lands in the hold queue (postqueue -j)" $H hold "$BEC"
+# "ok: QUEUEID is in queue 'hold' ..." -> QUEUEID
+held_qid() { sed -n "s/^ok: \([0-9A-Za-z]*\) is in queue 'hold'.*/\1/p" <<<"$1"; }
+check_out "quarantined message lands in the hold queue (postqueue -j)" $H hold "$BEC"
+QID1=$(held_qid "$OUT")
+
+# --- the quarantine store and the analysts' web UI on it (issue 5) ------------------------------
+BINQ="$T/bin/bec-milter"
+REC1=
+if [ -n "$QID1" ]; then
+    check_out "the store has exactly that message: held, with Postfix queue id $QID1" \
+        $H store "$BINQ" "$HOLDCONF" "$QID1" held --only --audit milter:quarantine
+    case "$OUT" in "ok: "*) REC1=$(awk 'NR==1 {print $2}' <<<"$OUT") ;; esac
+    check "quarantine show --raw gives the message the milter stored (its Message-ID and body)" python3 - "$BINQ" "$HOLDCONF" "$REC1" "$BEC" <<'PY'
+import email, subprocess, sys
+binary, conf, rid, path = sys.argv[1:]
+stored = subprocess.run([binary, "quarantine", "show", "--config", conf, "--raw", rid], capture_output=True, check=True).stdout
+orig = open(path, "rb").read()
+body = lambda b: b.replace(b"\r\n", b"\n").split(b"\n\n", 1)[-1].rstrip(b"\n")
+mid = lambda b: (email.message_from_bytes(b).get("Message-ID") or "").strip()
+print(f"{len(stored)} bytes stored; Message-ID {mid(stored)!r}; body as sent: {body(stored) == body(orig)}")
+sys.exit(0 if mid(stored) == mid(orig) and body(stored) == body(orig) else 1)
+PY
+else
+    fail "no queue id for the held message; skipping the store and browser checks"
+fi
+
+if [ -n "$REC1" ]; then
+    log "browser tooling (chromium, chromium-driver, selenium), as browser.sh installs it"
+    if bash "$HERE/browser.sh" --install-only >"$T/browser-install.log" 2>&1; then
+        pass "browser tooling present (chromium $(chromium --version 2>/dev/null | awk '{print $2}'))"
+        WEBPW=$T/analyst.pw
+        ( umask 077; printf '%s\n' "analyst test password $$" > "$WEBPW" )
+        check "bec-milter users add analyst (same store)" \
+            "$BINQ" users add ana --role analyst --config "$HOLDCONF" --password-file "$WEBPW"
+        PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        WEBURL=http://127.0.0.1:$PORT
+        log "starting bec-milter web on $WEBURL as root (postsuper -H needs root)"
+        "$BINQ" web --config "$HOLDCONF" --listen "127.0.0.1:$PORT" --insecure-cookies >>"$T/web.log" 2>&1 &
+        echo $! > "$T/web.pid"
+        up=0
+        for _ in $(seq 1 100); do
+            python3 -c "import urllib.request, sys; urllib.request.urlopen('$WEBURL/health', timeout=1)" 2>/dev/null && { up=1; break; }
+            kill -0 "$(cat "$T/web.pid")" 2>/dev/null || break
+            sleep 0.2
+        done
+        if [ "$up" = 1 ]; then
+            pass "bec-milter web answers on $WEBURL/health"
+            log "headless Chromium: log in, find the held message, read the explanation, release"
+            bout=$(timeout --foreground 240 python3 "$HERE/postfix_browser.py" --base "$WEBURL" --user ana --password-file "$WEBPW" \
+                --id "$REC1" --binary "$BINQ" --config "$HOLDCONF" --driver-pid-file "$T/chromedriver.pid" \
+                ${BEC_SCREENSHOTS:+--screenshots "$BEC_SCREENSHOTS"} 2>"$T/browser.err"); brc=$?
+            while IFS= read -r line; do
+                case "$line" in
+                    "PASS "*) pass "browser: ${line#PASS }" ;;
+                    "FAIL "*) fail "browser: ${line#FAIL }" ;;
+                    *) [ -n "$line" ] && printf '     %s\n' "$line" ;;
+                esac
+            done <<<"$bout"
+            if [ "$brc" != 0 ] && ! grep -q '^FAIL ' <<<"$bout"; then
+                fail "browser script exited $brc: $(tail -5 "$T/browser.err")"
+            fi
+            check "Postfix delivers the released message once, from its hold-queue copy, body as received" \
+                $H released "$QID1" "$BEC"
+            check "the store says released, with the analyst's release (postsuper -H, postqueue -i) in the audit trail" \
+                $H store "$BINQ" "$HOLDCONF" "$QID1" released --only --audit "milter:quarantine,ana:release,ana:release_done" \
+                --detail "delivery scheduled now (postqueue -i)"
+        else
+            fail "bec-milter web did not answer on $WEBURL: $(tail -5 "$T/web.log")"
+        fi
+        stop_web
+    else
+        fail "browser tooling could not be installed: $(tail -5 "$T/browser-install.log")"
+    fi
+fi
+
+log "a second held message, deleted with bec-milter quarantine delete"
+check_out "second quarantined message lands in the hold queue" $H hold "$BEC"
+QID2=$(held_qid "$OUT")
+if [ -n "$QID2" ]; then
+    check_out "the store has it, held, with queue id $QID2" $H store "$BINQ" "$HOLDCONF" "$QID2" held
+    REC2=
+    case "$OUT" in "ok: "*) REC2=$(awk 'NR==1 {print $2}' <<<"$OUT") ;; esac
+    check "bec-milter quarantine delete $REC2" "$BINQ" quarantine delete --config "$HOLDCONF" "$REC2"
+    check "the deleted message is gone from Postfix (postqueue -j) and was not delivered" $H gone "$QID2" "$BEC"
+    check "the store says deleted, with the delete in the audit trail" \
+        $H store "$BINQ" "$HOLDCONF" "$QID2" deleted --audit 'milter:quarantine,cli:\S+:delete,cli:\S+:delete_done'
+else
+    fail "no queue id for the second held message"
+fi
+
+log "the quarantine store unwritable: restarting the milter with sqlite_path in a directory it cannot enter"
+stop_milter
+SINCE=$(( $(wc -l < "$MLOG") + 1 ))   # the milter log from here on
+start_milter "$DOWNCONF" || fatal "milter did not restart with the store-down overlay"
+check "the milter reports the store unavailable at start-up" bash -c "tail -n +$SINCE '$MLOG' | grep 'unavailable at start-up'"
+check "a message that would be held gets 4xx at end of data (on_store_error: tempfail), nothing held or delivered" \
+    $H storefail "$BEC"
+check "the milter logged the store error and applied tempfail" \
+    bash -c "tail -n +$SINCE '$MLOG' | grep -o 'store_error: quarantine store failed.*applying tempfail[^;]*'"
+check "nothing was written to the unwritable store" bash -c "test -z \"\$(ls -A '$DOWNDIR')\""
+check "mail that is not held still flows with the store down" $H deliver "$HAM"
 
 log "stopping the milter"
 stop_milter
 check "milter removed its socket on SIGTERM" test ! -e "$SOCKDIR/bec-milter.sock"
 check "with the milter stopped Postfix tempfails and queues nothing" $H tempfail "$HAM"
+SINCE=$(( $(wc -l < "$MLOG") + 1 ))
 start_milter "$CONF" || fatal "milter did not restart"
 check "after the restart the retried message is delivered (nothing lost)" $H deliver "$HAM"
+check "the store is still the milter's after root's web UI and CLI wrote to it (owner bec-milter, opened at restart)" \
+    bash -c "test -z \"\$(find '$STATE' ! -user bec-milter)\" && ! tail -n +$SINCE '$MLOG' | grep 'unavailable at start-up'"
 
 finish
