@@ -46,7 +46,7 @@ let package = Package(
                                .product(name: "PostgresNIO", package: "postgres-nio"),
                                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                .product(name: "Logging", package: "swift-log")],
-                path: "Sources/BECQuarantine", exclude: ["README.md"]),
+                path: "Sources/BECQuarantine"),
         .target(name: "BECWeb",
                 dependencies: ["BECCore", "BECQuarantine", .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "Logging", package: "swift-log")],
