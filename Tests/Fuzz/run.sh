@@ -17,8 +17,9 @@ cp "$root"/Tests/BECCoreTests/Fixtures/*.eml "$work/msg/" 2>/dev/null || true
 shared="$root/../shared/corpus"
 if [ -d "$shared" ]; then
   find "$shared/robustness" -type f -name '*' ! -name '*.tsv' -size -200k -exec cp {} "$work/msg/" \; 2>/dev/null || true
-  find "$shared/dev" -name '*.eml' | head -60 | xargs -r cp -t "$work/msg/"
-  find "$shared/public" -name '*.eml' -size -100k | awk 'NR % 40 == 0' | xargs -r cp -t "$work/msg/"
+  # awk, not head: head closing the pipe early kills find with SIGPIPE, which pipefail turns into a failure.
+  find "$shared/dev" -name '*.eml' | sort | awk 'NR <= 60' | xargs -r cp -t "$work/msg/" || true
+  find "$shared/public" -name '*.eml' -size -100k | sort | awk 'NR % 40 == 0' | xargs -r cp -t "$work/msg/" || true
 else
   echo "note: $shared absent; seeding from the unit-test fixtures only"
 fi
