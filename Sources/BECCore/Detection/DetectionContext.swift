@@ -44,8 +44,7 @@ public struct DetectionContext: Sendable {
     }
 
     public func vendor(for domain: String) -> Vendor? {
-        let d = domain.lowercased()
-        return policy.vendors.first { v in v.domains.contains { d == $0 || d.hasSuffix("." + $0) } }
+        policy.vendors.first { $0.owns(domain) }
     }
 
     public func isFreemail(_ domain: String) -> Bool {

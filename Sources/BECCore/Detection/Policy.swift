@@ -88,6 +88,12 @@ public struct Vendor: Sendable {
         self.domains = domains.map { $0.lowercased() }
         self.contacts = contacts
     }
+
+    /// Whether `domain` is one of the vendor's domains or a subdomain of one.
+    public func owns(_ domain: String) -> Bool {
+        let d = domain.lowercased()
+        return domains.contains { d == $0 || d.hasSuffix("." + $0) }
+    }
 }
 
 /// Phrase families by language; each family's id is the finding symbol it raises.

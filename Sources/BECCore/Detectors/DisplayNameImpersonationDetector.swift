@@ -79,7 +79,7 @@ public struct DisplayNameImpersonationDetector: Detector {
         if entry.person.addresses.contains(addr.normalized) { return true }
         // Our own domains, authenticated: colleagues' other mailboxes and systems.
         if ctx.isOwnDomain(addr.asciiDomain) && (ctx.isInternal || ctx.alignedPass(addr.asciiDomain)) { return true }
-        if let v = entry.vendor, v.domains.contains(where: { addr.asciiDomain == $0 || addr.asciiDomain.hasSuffix("." + $0) }) { return true }
+        if let v = entry.vendor, v.owns(addr.asciiDomain) { return true }
         return false
     }
 
@@ -118,8 +118,8 @@ public struct DisplayNameImpersonationDetector: Detector {
     func vendorNameFinding(_ role: String, _ addr: MailAddress, _ ctx: DetectionContext) -> Finding? {
         let words = TextNormalizer.words(addr.displayName, services: services)
         for (v, name) in vendorNames where !name.isEmpty && Self.containsRun(words, name) {
-            if v.domains.contains(where: { addr.asciiDomain == $0 || addr.asciiDomain.hasSuffix("." + $0) }) { return nil }
-            if role == "From", let rt = ctx.message.replyTo.first(where: { r in v.domains.contains { r.asciiDomain == $0 || r.asciiDomain.hasSuffix("." + $0) } }) {
+            if v.owns(addr.asciiDomain) { return nil }
+            if role == "From", let rt = ctx.message.replyTo.first(where: { v.owns($0.asciiDomain) }) {
                 return Finding("IMPERSONATE_ON_BEHALF", "\(role) display name \"\(addr.displayName)\" names vendor \(v.name) on \(addr.address); Reply-To \(rt.address) is the vendor's")
             }
             return Finding("IMPERSONATE_VENDOR_NAME", "\(role) display name \"\(addr.displayName)\" names vendor \(v.name) but \(addr.address) is outside \(v.domains.joined(separator: ", "))")
