@@ -140,13 +140,13 @@ enum BenchRunner {
                 let s = clock.now
                 _ = pipeline.evaluate(m)
                 let d = clock.now - s
-                local.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+                local.append(d.milliseconds)
                 i += threads
             }
             slots.latencies[t] = local   // each thread writes only its own slot
         }
         let elapsed = clock.now - start
-        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let secs = elapsed.milliseconds / 1000
         let bytes = messages.reduce(0) { $0 + $1.count } * passes
         return Result(seconds: secs, count: total, bytes: bytes, latencies: slots.latencies.flatMap { $0 }.sorted())
     }

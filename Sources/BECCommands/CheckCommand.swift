@@ -27,7 +27,7 @@ struct CheckCommand: AsyncParsableCommand {
             let elapsed = ContinuousClock.now - start
             if json {
                 var r = CheckResult(file: file, message: message, verdict: verdict)
-                r.elapsed_ms = Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000
+                r.elapsed_ms = elapsed.milliseconds
                 print(r.jsonLine())
             } else {
                 print(Report.text(file: file, message: message, verdict: verdict, dump: dump))

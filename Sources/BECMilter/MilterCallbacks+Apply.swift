@@ -30,7 +30,7 @@ extension MilterCallbacks {
             $0.applied[d.applied.rawValue, default: 0] += 1
             if let f = d.failure { $0.failures[f.rawValue, default: 0] += 1 }
         }
-        let ms = Double(scanTime.components.seconds) * 1000 + Double(scanTime.components.attoseconds) / 1e15
+        let ms = scanTime.milliseconds
         var meta: Logger.Metadata = [
             "milter.action": "\(d.applied.rawValue)",
             "milter.client_addr": "\(m.envelope.clientAddress ?? "unknown")",
