@@ -7,7 +7,7 @@ public struct BECMilterCommand: AsyncParsableCommand {
         commandName: "bec-milter",
         abstract: "A Postfix milter that stops business email compromise.",
         subcommands: [RunCommand.self, CheckCommand.self, ParseCommand.self, RulesCommand.self, EvalCommand.self,
-                      QuarantineCommand.self, WebCommand.self, UsersCommand.self, BenchCommand.self])
+                      QuarantineCommand.self, WebCommand.self, UsersCommand.self, BenchCommand.self, HistoryCommand.self])
 
     public init() {}
 }

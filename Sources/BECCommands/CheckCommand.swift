@@ -1,5 +1,6 @@
 import ArgumentParser
 import BECCore
+import BECHistory
 import Foundation
 
 /// `bec-milter check`: runs the whole pipeline on message files and prints the verdicts.
@@ -15,16 +16,39 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("rcpt"), help: "Envelope recipient; repeatable (default: the To and Cc addresses).") var rcpt: [String] = []
     @Option(name: .customLong("client-ip"), help: "SMTP client address (default: from the topmost Received header).") var clientIP: String?
     @Option(name: .customLong("auth-user"), help: "SASL login of an authenticated submission.") var authUser: String?
+    @Option(name: .customLong("daemon-name"), help: "Postfix {daemon_name} of the session (e.g. ORIGINATING for our submission service).") var daemonName: String?
+    @Flag(name: .long, help: "Consult the configured sender-history store (first contact, name bindings, thread ledger).") var history = false
+    @Flag(name: .long, help: "Teach the history store what each message would teach if delivered (implies --history).") var learn = false
     @Argument(help: "Message files, or - for standard input.") var files: [String]
 
     func run() async throws {
         let rt = try Runtime.forCommand(configPath: config)
-        let failed = MessageFiles.each(files) { file, bytes in
+        var service: HistoryService? = nil
+        if history || learn {
+            do { service = try await HistoryService.open(rt.config.history) } catch {
+                printError("bec-milter: history store \(HistoryService.describe(rt.config.history)) unavailable: \(error)")
+            }
+        }
+        var failed = false
+        for file in files {
+            guard let bytes = MessageFiles.read(file) else {
+                printError("bec-milter: cannot read \(file)")
+                failed = true
+                continue
+            }
             let start = ContinuousClock.now
             var message = rt.pipeline.parse(bytes)
             message.envelope = MessageFiles.envelope(for: message, mailFrom: mailFrom, rcpt: rcpt, clientIP: clientIP, authUser: authUser)
-            let verdict = rt.pipeline.evaluate(message)
+            message.envelope.daemonName = daemonName
+            var facts: HistoryFacts? = nil
+            if history || learn, let q = rt.pipeline.historyQuery(message) {
+                if let service { facts = (try? await service.facts(for: q)) ?? .unavailable } else { facts = .unavailable }
+            }
+            let verdict = rt.pipeline.evaluate(message, history: facts)
             let elapsed = ContinuousClock.now - start
+            if learn, let service, verdict.action <= .tag, let lesson = rt.pipeline.historyLesson(message, verdict: verdict) {
+                do { try await service.learn(lesson) } catch { printError("bec-milter: history learn: \(error)") }
+            }
             if json {
                 var r = CheckResult(file: file, message: message, verdict: verdict)
                 r.elapsed_ms = elapsed.milliseconds

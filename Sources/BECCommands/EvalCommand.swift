@@ -1,5 +1,6 @@
 import ArgumentParser
 import BECCore
+import BECHistory
 import Foundation
 
 /// `bec-milter eval`: measures a configuration on a labelled corpus.
@@ -13,10 +14,18 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Labels counted as positives (comma-separated).") var positive = "bec,bec_like"
     @Option(name: .long, help: "Labels counted as negatives (comma-separated).") var negative = "ham"
     @Flag(name: .long, help: "List every message with its verdict.") var verbose = false
+    @Flag(name: .long, help: "Consult the configured sender-history store (read only).") var history = false
     @Argument(help: "Corpus directory.") var dir: String
 
     func run() async throws {
         let rt = try Runtime.forCommand(configPath: config)
+        var service: HistoryService? = nil
+        if history {
+            do { service = try await HistoryService.open(rt.config.history) } catch {
+                printError("bec-milter: history store unavailable: \(error)")
+                throw ExitCode(1)
+            }
+        }
         guard let tsv = try? String(contentsOfFile: labels, encoding: .utf8) else {
             printError("bec-milter: cannot read \(labels)")
             throw ExitCode(2)
@@ -30,7 +39,9 @@ struct EvalCommand: AsyncParsableCommand {
             guard let bytes = MessageFiles.read(dir + "/" + cols[0]) else { printError("cannot read \(cols[0])"); continue }
             var m = rt.pipeline.parse(bytes)
             m.envelope = MessageFiles.envelope(for: m)
-            rows.append((cols[0], cols[1], cols.count > 2 ? cols[2] : "", rt.pipeline.evaluate(m)))
+            var facts: HistoryFacts? = nil
+            if let service, let q = rt.pipeline.historyQuery(m) { facts = (try? await service.facts(for: q)) ?? .unavailable }
+            rows.append((cols[0], cols[1], cols.count > 2 ? cols[2] : "", rt.pipeline.evaluate(m, history: facts)))
         }
         func atLeast(_ v: Verdict, _ a: Action) -> Bool { v.action >= a }
         func pct(_ a: Int, _ b: Int) -> String { b == 0 ? "-" : String(format: "%.1f%%", 100.0 * Double(a) / Double(b)) }

@@ -41,7 +41,8 @@ struct RunCommand: AsyncParsableCommand {
                 let next = Runtime(config: try ConfigLoader().load(path: configPath), services: services)
                 return MilterConfiguration(pipeline: next.pipeline, settings: next.config.milter, files: next.config.files)
             },
-            quarantineSink: QuarantineStoreSink(settings: rt.config.quarantine, services: services, logger: logger))
+            quarantineSink: QuarantineStoreSink(settings: rt.config.quarantine, services: services, logger: logger),
+            history: rt.config.history.enabled ? HistorySink(settings: rt.config.history, logger: logger) : nil)
         for w in rt.config.warnings.prefix(20) { logger.debug("config: \(w)") }
         do {
             let server = try MilterServer(engine: engine, socket: socket ?? settings.socket)

@@ -22,7 +22,7 @@ public enum Decider {
 
     public static func decide(_ message: CollectedMessage, outcome: ScanOutcome, settings: MilterSettings) -> Decision {
         switch outcome {
-        case let .scanned(verdict, _):
+        case let .scanned(verdict, _, _):
             return decide(message, verdict: verdict, settings: settings)
         case let .failed(kind, detail):
             return failure(message, kind: kind, detail: detail, settings: settings)

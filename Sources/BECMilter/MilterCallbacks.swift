@@ -78,7 +78,13 @@ public enum MilterCallbacks {
         decision = storeQuarantined(decision, message: m, engine, log)
         decision = apply(decision, message: m, to: ctx, engine, log)
         var from: String? = nil
-        if case let .scanned(_, f) = outcome { from = f }
+        if case let .scanned(_, f, lesson) = outcome {
+            from = f
+            // Only what is delivered teaches: held, rejected and tempfailed mail never does.
+            if let lesson, decision.disposition == .accept, decision.applied == .accept || decision.applied == .tag {
+                engine.history?.learn(lesson)
+            }
+        }
         report(decision, message: m, from: from, scanTime: elapsed, engine, log)
         return result(decision.disposition)
     }

@@ -51,6 +51,7 @@ public enum FailureKind: String, Sendable, Equatable, CaseIterable {
 
 /// The result of scanning one message.
 public enum ScanOutcome: Sendable {
-    case scanned(Verdict, from: String?)
+    /// `lesson`: what sender history learns if the message is delivered.
+    case scanned(Verdict, from: String?, lesson: HistoryLesson? = nil)
     case failed(FailureKind, detail: String)
 }

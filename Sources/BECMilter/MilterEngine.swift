@@ -9,6 +9,8 @@ import Logging
 public final class MilterEngine: Sendable {
     /// Scans one collected message; the default parses and evaluates with the message's pipeline.
     public typealias Scanner = @Sendable (CollectedMessage) throws -> (Verdict, from: String?)
+    /// A scan that also says what the message would teach sender history once delivered.
+    public typealias LearningScanner = @Sendable (CollectedMessage) throws -> (Verdict, from: String?, lesson: HistoryLesson?)
     /// Builds a fresh configuration from the files (SIGHUP); throws `ConfigErrors` when broken.
     public typealias Loader = @Sendable () throws -> MilterConfiguration
 
@@ -19,7 +21,9 @@ public final class MilterEngine: Sendable {
     public let logger: Logger
     let verdictSink: any VerdictSink
     let quarantineSink: any QuarantineSink
-    let scanner: Scanner
+    let scanner: LearningScanner
+    /// Sender history, when configured.
+    public let history: (any HistorySource)?
     let loader: Loader?
     /// Overrides `milter.timeout_seconds` as the scan deadline (tests).
     let scanDeadline: Double?
@@ -27,19 +31,34 @@ public final class MilterEngine: Sendable {
     public init(configuration: MilterConfiguration, logger: Logger, loader: Loader? = nil,
                 verdictSink: any VerdictSink = StandardErrorVerdictSink(),
                 quarantineSink: any QuarantineSink = HoldQueueOnly(),
-                scanner: Scanner? = nil, scanDeadline: Double? = nil) {
+                scanner: Scanner? = nil, scanDeadline: Double? = nil, history: (any HistorySource)? = nil) {
         active = Locked(configuration)
         self.logger = logger
         self.loader = loader
         self.verdictSink = verdictSink
         self.quarantineSink = quarantineSink
-        self.scanner = scanner ?? MilterEngine.pipelineScanner
+        self.history = history
+        if let scanner {
+            self.scanner = { m in let (v, f) = try scanner(m); return (v, f, nil) }
+        } else {
+            self.scanner = MilterEngine.pipelineScanner(history: history)
+        }
         self.scanDeadline = scanDeadline
     }
 
-    public static let pipelineScanner: Scanner = { m in
-        let message = m.configuration.pipeline.parse(m.bytes, envelope: m.envelope)
-        return (m.configuration.pipeline.evaluate(message), message.fromAddress?.address)
+    /// Parse, look up sender history (when configured), evaluate, and work out what the message
+    /// would teach. The lookup runs inside the scan deadline.
+    public static func pipelineScanner(history: (any HistorySource)?) -> LearningScanner {
+        { m in
+            let pipeline = m.configuration.pipeline
+            let message = pipeline.parse(m.bytes, envelope: m.envelope)
+            guard let history else { return (pipeline.evaluate(message), message.fromAddress?.address, nil) }
+            let facts = pipeline.historyQuery(message).flatMap { history.facts(for: $0) }
+            let verdict = pipeline.evaluate(message, history: facts)
+            // A truncated message is not learned from: what we did not see cannot teach.
+            let lesson = m.truncated ? nil : pipeline.historyLesson(message, verdict: verdict)
+            return (verdict, message.fromAddress?.address, lesson)
+        }
     }
 
     /// The generation new messages use.
@@ -80,8 +99,8 @@ public final class MilterEngine: Sendable {
         let scanner = self.scanner
         let run: @Sendable () -> ScanOutcome = {
             do {
-                let (v, from) = try scanner(m)
-                return .scanned(v, from: from)
+                let (v, from, lesson) = try scanner(m)
+                return .scanned(v, from: from, lesson: lesson)
             } catch {
                 return .failed(.internalError, detail: "scanner: \(error)")
             }

@@ -4,8 +4,8 @@ import PostgresNIO
 /// Parses `postgres://user:password@host:port/database?sslmode=disable|prefer|require` (also `postgresql://`),
 /// or with `?host=/run/postgresql` a Unix socket directory as libpq does (the socket is `<dir>/.s.PGSQL.<port>`).
 /// Percent-escapes in user and password are decoded. The password never appears in errors.
-enum PostgresURL {
-    static func configuration(_ url: String) throws -> PostgresClient.Configuration {
+public enum PostgresURL {
+    public static func configuration(_ url: String) throws -> PostgresClient.Configuration {
         guard let c = URLComponents(string: url), let scheme = c.scheme, ["postgres", "postgresql"].contains(scheme) else {
             throw QuarantineError(.invalid, "PostgreSQL URL must look like postgres://user:password@host:port/database")
         }

@@ -6,7 +6,7 @@ import Yams
 /// rule overlays into a validated `LoadedConfig`. Every problem is reported with file:line:column.
 public struct ConfigLoader {
     static let topKeys: Set<String> = Set(["models_dir", "organization", "people", "staff", "vendors", "freemail", "lexicons",
-                                       "rules", "use_default_rules", "limits", "milter", "internal_mail", "state_dir", "logging", "quarantine"])
+                                       "rules", "use_default_rules", "limits", "milter", "internal_mail", "state_dir", "logging", "quarantine", "history"])
         .union(RuleSet.keys)
 
     public init() {}
@@ -114,12 +114,14 @@ public struct ConfigLoader {
         var quarantine = QuarantineSettings.parse(map["quarantine"], r, resolve: resolve)
         quarantine.stateDirectory = milter.stateDirectory
         milter.onStoreError = quarantine.onStoreError
+        var (history, historyPolicy) = HistorySettings.parse(map["history"], r, resolve: resolve)
+        history.stateDirectory = milter.stateDirectory
         let logMap = r.mapping(map["logging"], "logging", allowed: ["level", "verdict_json"])
         if let l = r.string(logMap["level"], "logging.level") {
             if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(l) { milter.logLevel = l } else { r.error(logMap["level"], "unknown log level '\(l)'") }
         }
         if let v = r.bool(logMap["verdict_json"], "logging.verdict_json") { milter.verdictLog = v }
-        let internalMode = r.choice(map["internal_mail"], "internal_mail", InternalMailMode.self) ?? .score
+        let internalMode = r.choice(map["internal_mail"], "internal_mail", InternalMailMode.self) ?? .learn
 
         // Unknown symbols: every weighted symbol must be one a detector or lexicon can emit.
         let known = Self.knownSymbols(lexicon)
@@ -135,9 +137,9 @@ public struct ConfigLoader {
         if !errors.isEmpty { throw ConfigErrors(errors) }
         let policy = Policy(organization: org, people: people, vendors: vendors, freemailDomains: freemail, lexicon: lexicon,
                             scoring: rules.scoring, allowlist: rules.allowlist, recipientGroups: rules.recipientGroups,
-                            limits: limits, publicSuffixes: psl, internalMail: internalMode)
+                            limits: limits, publicSuffixes: psl, internalMail: internalMode, history: historyPolicy)
         return LoadedConfig(policy: policy, milter: milter, tests: rules.tests, files: files, warnings: warnings, modelsDirectory: modelsDir,
-                            quarantine: quarantine)
+                            quarantine: quarantine, history: history)
     }
 
     /// Symbols any detector or lexicon family can emit.

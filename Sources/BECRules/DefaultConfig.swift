@@ -7,6 +7,6 @@ public enum DefaultConfig {
       socket: unix:/tmp/bec-milter/bec-milter.sock
       on_internal_error: tempfail
     state_dir: /tmp/bec-milter/state
-    internal_mail: score
+    internal_mail: learn
     """
 }

@@ -63,4 +63,5 @@ public struct LoadedConfig: Sendable {
     public var warnings: [String]
     public var modelsDirectory: String?
     public var quarantine = QuarantineSettings()
+    public var history = HistorySettings()
 }

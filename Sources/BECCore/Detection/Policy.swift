@@ -14,11 +14,14 @@ public struct Policy: Sendable {
     public var publicSuffixes: PublicSuffixList
     /// What to do with mail from authenticated submission or internal networks.
     public var internalMail: InternalMailMode
+    /// Sender history: what counts as outbound submission, which names are generic.
+    public var history: HistoryPolicy
 
     public init(organization: Organization = Organization(), people: [ProtectedPerson] = [], vendors: [Vendor] = [],
                 freemailDomains: Set<String> = [], lexicon: Lexicon = Lexicon(), scoring: ScoringRules = ScoringRules(),
                 allowlist: Allowlist = Allowlist(), recipientGroups: [RecipientGroup] = [], limits: Limits = Limits(),
-                publicSuffixes: PublicSuffixList = PublicSuffixList(), internalMail: InternalMailMode = .score) {
+                publicSuffixes: PublicSuffixList = PublicSuffixList(), internalMail: InternalMailMode = .score,
+                history: HistoryPolicy = HistoryPolicy()) {
         self.organization = organization
         self.people = people
         self.vendors = vendors
@@ -30,15 +33,18 @@ public struct Policy: Sendable {
         self.limits = limits
         self.publicSuffixes = publicSuffixes
         self.internalMail = internalMail
+        self.history = history
     }
 }
 
 public enum InternalMailMode: String, Sendable, Codable, CaseIterable {
-    /// Accept internal mail without scanning (still tagged with an accept verdict).
+    /// Accept internal mail without scanning (still tagged with an accept verdict); it teaches
+    /// sender history nothing.
     case skip
-    /// Scan internal mail like any other.
+    /// Scan internal mail like any other; it teaches sender history nothing.
     case score
-    /// Scan, and let it teach sender history (issue: sender history).
+    /// Scan internal mail like any other, and let outbound submission teach sender history
+    /// (who our people write to, their names' addresses, the thread ledger). The default.
     case learn
 }
 

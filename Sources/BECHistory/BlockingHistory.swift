@@ -1,0 +1,109 @@
+import BECCore
+import BECRules
+import Dispatch
+import Foundation
+import Logging
+
+/// Sender history for the milter's libmilter threads (not Swift concurrency threads): a lookup
+/// waits at most `history.lookup_timeout_ms` and otherwise reports the store unavailable (the
+/// history detectors are skipped and the verdict says so; mail keeps flowing). Learning is queued
+/// and never delays an answer; past `maxPending` lessons waiting, new ones are dropped and counted.
+public final class BlockingHistory: Sendable {
+    public let service: HistoryService
+    let timeout: DispatchTimeInterval
+    let logger: Logger
+    let maxPending: Int
+    private let state = Locked(State())
+
+    struct State {
+        var pending = 0
+        var dropped = 0
+        var failures = 0
+        var learned = 0
+        var lastPrune = Date()
+    }
+
+    public init(service: HistoryService, logger: Logger, maxPending: Int = 10_000) {
+        self.service = service
+        self.timeout = .milliseconds(service.settings.lookupTimeoutMilliseconds)
+        self.logger = logger
+        self.maxPending = maxPending
+    }
+
+    /// Opens the configured store from a non-async thread, waiting at most `timeout`.
+    public static func open(_ settings: HistorySettings, logger: Logger, timeout: Duration = .seconds(15)) throws -> BlockingHistory {
+        let box = Locked<Result<HistoryService, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do {
+                let s = try await HistoryService.open(settings, logger: logger)
+                box.withLock { $0 = .success(s) }
+            } catch { box.withLock { $0 = .failure(error) } }
+            done.signal()
+        }
+        let c = timeout.components
+        if done.wait(timeout: .now() + .seconds(Int(c.seconds))) == .timedOut { throw HistoryError("history store did not open within \(timeout)") }
+        guard let r = box.current else { throw HistoryError("history store: no result") }
+        return BlockingHistory(service: try r.get(), logger: logger)
+    }
+
+    /// nil: warming up (history not consulted); `.unavailable` when the store failed or was slow.
+    public func facts(for query: HistoryQuery) -> HistoryFacts? {
+        let box = Locked<Result<HistoryFacts?, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let service = self.service
+        let task = Task.detached {
+            do { let f = try await service.facts(for: query); box.withLock { $0 = .success(f) } } catch { box.withLock { $0 = .failure(error) } }
+            done.signal()
+        }
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            task.cancel()
+            fail("lookup: no answer within \(service.settings.lookupTimeoutMilliseconds) ms")
+            return .unavailable
+        }
+        switch box.current {
+        case .success(let f): return f
+        case .failure(let e): fail("lookup: \(e)"); return .unavailable
+        case nil: return .unavailable
+        }
+    }
+
+    /// Queues `lesson`; returns at once.
+    public func learn(_ lesson: HistoryLesson) {
+        let (accepted, prune) = state.withLock { s -> (Bool, Bool) in
+            guard s.pending < maxPending else { s.dropped += 1; return (false, false) }
+            s.pending += 1
+            let due = Date().timeIntervalSince(s.lastPrune) > 3_600
+            if due { s.lastPrune = Date() }
+            return (true, due)
+        }
+        guard accepted else {
+            if state.current.dropped % 1_000 == 1 { logger.warning("history: learning backlog full (\(maxPending)); \(state.current.dropped) lessons dropped") }
+            return
+        }
+        let service = self.service
+        Task.detached { [self] in
+            do { try await service.learn(lesson) ; state.withLock { $0.learned += 1 } } catch { fail("learn: \(error)") }
+            state.withLock { $0.pending -= 1 }
+            if prune {
+                do { let n = try await service.prune(); if n > 0 { logger.info("history: pruned \(n) expired rows") } } catch { fail("prune: \(error)") }
+            }
+        }
+    }
+
+    /// Lessons waiting to be written.
+    public var pending: Int { state.current.pending }
+    public var learned: Int { state.current.learned }
+
+    /// Waits until no lesson is pending or `seconds` passed (tests, shutdown).
+    public func flush(seconds: Double = 5) {
+        let end = Date().addingTimeInterval(seconds)
+        while pending > 0 && Date() < end { usleep(2_000) }
+    }
+
+    private func fail(_ what: String) {
+        let n = state.withLock { s -> Int in s.failures += 1; return s.failures }
+        // One line per failure at first, then one per hundred: a dead store must not flood the log.
+        if n <= 10 || n % 100 == 0 { logger.error("history store \(HistoryService.describe(service.settings)): \(what) (\(n) failures so far)") }
+    }
+}
