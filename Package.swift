@@ -68,7 +68,8 @@ let package = Package(
                     dependencies: ["BECWeb", "BECQuarantine", "BECCore", "BECICU",
                                    .product(name: "HummingbirdTesting", package: "hummingbird")],
                     path: "Tests/BECWebTests"),
-        .testTarget(name: "BECHistoryTests", dependencies: ["BECHistory", "BECCore", "BECRules", "BECICU"], path: "Tests/BECHistoryTests"),
+        .testTarget(name: "BECHistoryTests", dependencies: ["BECHistory", "BECCore", "BECRules", "BECICU",
+                                                           .product(name: "PostgresNIO", package: "postgres-nio")], path: "Tests/BECHistoryTests"),
         .testTarget(name: "BECMilterTests", dependencies: ["BECMilter", "BECCore", "BECRules", "BECICU"], path: "Tests/BECMilterTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -41,14 +41,20 @@ public final class MilterEngine: Sendable {
         if let scanner {
             self.scanner = { m in let (v, f) = try scanner(m); return (v, f, nil) }
         } else {
-            self.scanner = MilterEngine.pipelineScanner(history: history)
+            self.scanner = MilterEngine.learningScanner(history: history)
         }
         self.scanDeadline = scanDeadline
     }
 
     /// Parse, look up sender history (when configured), evaluate, and work out what the message
     /// would teach. The lookup runs inside the scan deadline.
-    public static func pipelineScanner(history: (any HistorySource)?) -> LearningScanner {
+    /// Parse and evaluate, no history.
+    public static let pipelineScanner: Scanner = { m in
+        let (v, from, _) = try learningScanner(history: nil)(m)
+        return (v, from)
+    }
+
+    public static func learningScanner(history: (any HistorySource)?) -> LearningScanner {
         { m in
             let pipeline = m.configuration.pipeline
             let message = pipeline.parse(m.bytes, envelope: m.envelope)

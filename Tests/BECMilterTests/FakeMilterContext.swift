@@ -77,11 +77,12 @@ enum Fixtures {
 
     static func engine(_ config: MilterConfiguration = defaultConfiguration, sink: CollectingSink = CollectingSink(),
                        store: CollectingStore = CollectingStore(), scanner: MilterEngine.Scanner? = nil,
-                       deadline: Double? = nil, loader: MilterEngine.Loader? = nil) -> MilterEngine {
+                       deadline: Double? = nil, loader: MilterEngine.Loader? = nil,
+                       history: (any HistorySource)? = nil) -> MilterEngine {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         return MilterEngine(configuration: config, logger: logger, loader: loader, verdictSink: sink,
-                            quarantineSink: store, scanner: scanner, scanDeadline: deadline)
+                            quarantineSink: store, scanner: scanner, scanDeadline: deadline, history: history)
     }
 }
 
