@@ -12,7 +12,7 @@ final class LearningTests: XCTestCase {
     let accept = Verdict(action: .accept, score: 0, findings: [])
 
     let outboundText = """
-        From: Margaret Okafor <margaret.okafor@callowayfreight.com>
+        From: Nadia Brennan <nadia.brennan@callowayfreight.com>
         To: Partner <partner@northwind.example>
         Cc: kevin.doyle@callowayfreight.com
         Subject: next shipment
@@ -36,8 +36,8 @@ final class LearningTests: XCTestCase {
         let l = try XCTUnwrap(p.historyLesson(Support.message(outboundText, envelope: Support.outbound), verdict: accept))
         XCTAssertEqual(l.direction, .outbound)
         XCTAssertEqual(l.correspondents.map(\.address), ["partner@northwind.example"])
-        XCTAssertEqual(l.pairs, [HistoryLesson.Pair(local: "margaret.okafor@callowayfreight.com", remote: "partner@northwind.example")])
-        XCTAssertEqual(l.bindings.first?.address, "margaret.okafor@callowayfreight.com")
+        XCTAssertEqual(l.pairs, [HistoryLesson.Pair(local: "nadia.brennan@callowayfreight.com", remote: "partner@northwind.example")])
+        XCTAssertEqual(l.bindings.first?.address, "nadia.brennan@callowayfreight.com")
         XCTAssertEqual(l.bindings.first?.authoritative, true)
         XCTAssertEqual(l.messageIDs, ["m1@callowayfreight.com"])
         // Our submission daemon (Postfix's milter_macro_daemon_name=ORIGINATING) counts as outbound too.
@@ -52,7 +52,7 @@ final class LearningTests: XCTestCase {
         policy.internalMail = .score
         XCTAssertNil(Pipeline(policy: policy, services: Support.services).historyLesson(Support.message(outboundText, envelope: Support.outbound), verdict: accept))
         // An authenticated user sending as somebody else's domain teaches nothing.
-        let foreign = outboundText.replacingOccurrences(of: "margaret.okafor@callowayfreight.com", with: "margaret@gmail.com")
+        let foreign = outboundText.replacingOccurrences(of: "nadia.brennan@callowayfreight.com", with: "margaret@gmail.com")
         XCTAssertNil(p.historyLesson(Support.message(foreign, envelope: Support.outbound), verdict: accept))
     }
 
@@ -103,7 +103,7 @@ final class LearningTests: XCTestCase {
         XCTAssertNil(SenderHistoryPlan.nameKey("Accounts Payable", policy: hp, services: s), "a role, not a person")
         XCTAssertNil(SenderHistoryPlan.nameKey("IT Support", policy: hp, services: s))
         XCTAssertNil(SenderHistoryPlan.nameKey("Margaret", policy: hp, services: s), "one word binds nothing")
-        XCTAssertNil(SenderHistoryPlan.nameKey("margaret.okafor@callowayfreight.com", policy: hp, services: s))
+        XCTAssertNil(SenderHistoryPlan.nameKey("nadia.brennan@callowayfreight.com", policy: hp, services: s))
     }
 
     // MARK: - End to end with a real SQLite store
@@ -121,7 +121,7 @@ final class LearningTests: XCTestCase {
 
         let reply = Support.message("""
             From: Partner <partner@northwind.example>
-            To: margaret.okafor@callowayfreight.com
+            To: nadia.brennan@callowayfreight.com
             Subject: Re: next shipment
             In-Reply-To: <m1@callowayfreight.com>
             Message-ID: <r1@northwind.example>
@@ -142,7 +142,7 @@ final class LearningTests: XCTestCase {
 
         let hijack = Support.message("""
             From: Partner <partner@northwind.example>
-            To: margaret.okafor@callowayfreight.com
+            To: nadia.brennan@callowayfreight.com
             Subject: Re: invoice
             In-Reply-To: <made-up@callowayfreight.com>
 
@@ -153,7 +153,7 @@ final class LearningTests: XCTestCase {
         XCTAssertTrue(s.contains("REPLY_TO_UNSEEN_THREAD"), "\(s)")
         XCTAssertFalse(s.contains("FIRST_CONTACT"))
 
-        let newAddress = inbound(from: "Margaret Okafor <margaret.okafor.office@gmail.com>")
+        let newAddress = inbound(from: "Nadia Brennan <nadia.brennan.office@gmail.com>")
         v = try await evaluate(svc, newAddress)
         s = symbols(v)
         XCTAssertTrue(s.contains("KNOWN_NAME_NEW_ADDRESS"), "\(s)")
@@ -217,7 +217,7 @@ final class LearningTests: XCTestCase {
         let reply = inbound(from: "Partner <partner@northwind.example>")
         let v1 = try await evaluate(svc, reply)
         XCTAssertFalse(symbols(v1).contains("FIRST_CONTACT"))
-        let v2 = try await evaluate(svc, inbound(from: "Margaret Okafor <mo@gmail.com>"))
+        let v2 = try await evaluate(svc, inbound(from: "Nadia Brennan <nb@gmail.com>"))
         XCTAssertTrue(symbols(v2).contains("KNOWN_NAME_NEW_ADDRESS"))
         let shown = try await svc.show("partner@northwind.example")
         XCTAssertTrue(shown.known)
@@ -225,7 +225,7 @@ final class LearningTests: XCTestCase {
             guard let d = FileManager.default.contents(atPath: f) else { continue }
             let text = String(decoding: d, as: UTF8.self)
             XCTAssertFalse(text.contains("northwind"), "\(f) holds a plain domain")
-            XCTAssertFalse(text.contains("okafor"), "\(f) holds a plain name")
+            XCTAssertFalse(text.contains("brennan"), "\(f) holds a plain name")
         }
     }
 

@@ -40,6 +40,6 @@ enum Support {
         "Authentication-Results: mx.callowayfreight.com; dkim=pass header.d=\(domain); dmarc=pass header.from=\(domain)"
     }
 
-    static let outbound = Envelope(mailFrom: "margaret.okafor@callowayfreight.com", recipients: ["partner@northwind.example"],
+    static let outbound = Envelope(mailFrom: "nadia.brennan@callowayfreight.com", recipients: ["partner@northwind.example"],
                                    clientAddress: "192.0.2.10", authenticatedUser: "margaret")
 }
