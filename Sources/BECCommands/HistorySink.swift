@@ -2,6 +2,7 @@ import BECCore
 import BECHistory
 import BECMilter
 import BECRules
+import Dispatch
 import Foundation
 import Logging
 
@@ -18,23 +19,30 @@ final class HistorySink: HistorySource, @unchecked Sendable {
     init(settings: HistorySettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
-        _ = current()
+        _ = current(initial: true)
     }
 
-    private func current() -> BlockingHistory? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let history { return history }
-        guard Date().timeIntervalSince(lastAttempt) > 60 else { return nil }
-        lastAttempt = Date()
+    /// The open store, or nil. A failed open is retried in the background at most once a minute,
+    /// never on the caller's thread: a message never waits for a reconnect.
+    private func current(initial: Bool = false) -> BlockingHistory? {
+        let attempt: Bool = lock.withLock {
+            if history != nil || Date().timeIntervalSince(lastAttempt) <= 60 { return false }
+            lastAttempt = Date()
+            return true
+        }
+        if attempt {
+            if initial { open() } else { DispatchQueue.global().async { self.open() } }
+        }
+        return lock.withLock { history }
+    }
+
+    private func open() {
         do {
             let h = try BlockingHistory.open(settings, logger: logger, timeout: .seconds(5))
             logger.notice("history store \(HistoryService.describe(settings)) open\(settings.hashKeys ? " (hashed keys)" : "")")
-            history = h
-            return h
+            lock.withLock { history = h }
         } catch {
-            logger.error("history store \(HistoryService.describe(settings)) unavailable: \(error); history detectors skipped until it answers")
-            return nil
+            logger.error("history store \(HistoryService.describe(settings)) unavailable: \(error); history detectors skipped until it answers (retried every minute)")
         }
     }
 

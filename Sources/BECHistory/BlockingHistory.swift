@@ -21,7 +21,16 @@ public final class BlockingHistory: Sendable {
         var failures = 0
         var learned = 0
         var lastPrune = Date()
+        /// Lookups failed in a row, and until when lookups are skipped after too many.
+        var failingInRow = 0
+        var skipUntil = Date.distantPast
+        var skipped = 0
     }
+
+    /// After this many lookups fail in a row, lookups are skipped (answered unavailable at once)
+    /// for `pauseSeconds`: a dead store costs each message nothing instead of the full timeout.
+    public static let breakerThreshold = 5
+    public static let pauseSeconds = 30.0
 
     public init(service: HistoryService, logger: Logger, maxPending: Int = 10_000) {
         self.service = service
@@ -49,6 +58,11 @@ public final class BlockingHistory: Sendable {
 
     /// nil: warming up (history not consulted); `.unavailable` when the store failed or was slow.
     public func facts(for query: HistoryQuery) -> HistoryFacts? {
+        if state.withLock({ s -> Bool in
+            guard s.skipUntil > Date() else { return false }
+            s.skipped += 1
+            return true
+        }) { return .unavailable }
         let box = Locked<Result<HistoryFacts?, Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let service = self.service
@@ -62,7 +76,9 @@ public final class BlockingHistory: Sendable {
             return .unavailable
         }
         switch box.current {
-        case .success(let f): return f
+        case .success(let f):
+            state.withLock { $0.failingInRow = 0 }
+            return f
         case .failure(let e): fail("lookup: \(e)"); return .unavailable
         case nil: return .unavailable
         }
@@ -94,6 +110,8 @@ public final class BlockingHistory: Sendable {
     /// Lessons waiting to be written.
     public var pending: Int { state.current.pending }
     public var learned: Int { state.current.learned }
+    /// Lookups answered "unavailable" without asking, while the breaker was open.
+    public var lookupsSkipped: Int { state.current.skipped }
 
     /// Waits until no lesson is pending or `seconds` passed (tests, shutdown).
     public func flush(seconds: Double = 5) {
@@ -102,7 +120,14 @@ public final class BlockingHistory: Sendable {
     }
 
     private func fail(_ what: String) {
-        let n = state.withLock { s -> Int in s.failures += 1; return s.failures }
+        let n = state.withLock { s -> Int in
+            s.failures += 1
+            if what.hasPrefix("lookup") {
+                s.failingInRow += 1
+                if s.failingInRow >= Self.breakerThreshold { s.skipUntil = Date().addingTimeInterval(Self.pauseSeconds); s.failingInRow = 0 }
+            }
+            return s.failures
+        }
         // One line per failure at first, then one per hundred: a dead store must not flood the log.
         if n <= 10 || n % 100 == 0 { logger.error("history store \(HistoryService.describe(service.settings)): \(what) (\(n) failures so far)") }
     }

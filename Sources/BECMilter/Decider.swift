@@ -59,6 +59,8 @@ public enum Decider {
         var header = VerdictFormatter.verdictHeader(v)
         if applied.rawValue != v.action.rawValue { header += " applied=\(applied.rawValue)" }
         if m.truncated { header += " partial=over_limit" }
+        // The history store did not answer: the verdict was reached without it, and says so.
+        if v.findings.contains(where: { $0.symbol == "HISTORY_UNAVAILABLE" }) { header += " history=unavailable" }
         d.edits = removeInbound(m) + [
             .addHeader(name: verdictHeader, value: header),
             .addHeader(name: scoreHeader, value: VerdictFormatter.format(v.score)),

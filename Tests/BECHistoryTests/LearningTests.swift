@@ -229,6 +229,20 @@ final class LearningTests: XCTestCase {
         }
     }
 
+    func testADeadStoreIsSkippedAfterRepeatedFailures() async throws {
+        var s = HistorySettings()
+        s.warmupDays = 0
+        s.lookupTimeoutMilliseconds = 1_000
+        let q = try XCTUnwrap(p.historyQuery(inbound(from: "x <x@y.example>")))
+        let slow = BlockingHistory(service: HistoryService(store: BrokenStore(delay: 0), settings: s), logger: Logger(label: "t"))
+        for _ in 0..<BlockingHistory.breakerThreshold { _ = await Task.detached { slow.facts(for: q) }.value }
+        let start = Date()
+        let f = await Task.detached { slow.facts(for: q) }.value
+        XCTAssertEqual(f, .unavailable)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 0.5, "answered at once while the breaker is open")
+        XCTAssertEqual(slow.lookupsSkipped, 1)
+    }
+
     func testStoreDownOrSlowSkipsHistoryAndSaysSo() async throws {
         var s = HistorySettings()
         s.warmupDays = 0

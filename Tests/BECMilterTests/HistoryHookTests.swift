@@ -84,6 +84,7 @@ final class HistoryHookTests: XCTestCase {
         XCTAssertEqual(Replay().run(CallbackOrderTests.ham, ctx, engine), .continue)
         XCTAssertEqual(ctx.added("X-BEC-Verdict")?.split(separator: " ").first, "accept")
         XCTAssertTrue(sink.all.last?.contains("history store unavailable") ?? false, sink.all.last ?? "no verdict line")
+        XCTAssertTrue(ctx.added("X-BEC-Verdict")?.hasSuffix(" history=unavailable") ?? false, ctx.added("X-BEC-Verdict") ?? "")
         _ = MilterCallbacks.close(ctx, engine)
     }
 }
