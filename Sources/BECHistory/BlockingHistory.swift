@@ -25,6 +25,8 @@ public final class BlockingHistory: Sendable {
         var failingInRow = 0
         var skipUntil = Date.distantPast
         var skipped = 0
+        var queue: [HistoryLesson] = []
+        var writing = false
     }
 
     /// After this many lookups fail in a row, lookups are skipped (answered unavailable at once)
@@ -84,23 +86,42 @@ public final class BlockingHistory: Sendable {
         }
     }
 
-    /// Queues `lesson`; returns at once.
+    /// Queues `lesson`; returns at once. One writer drains the queue, up to `batchSize` lessons
+    /// per transaction, so a busy milter writes a few transactions a second, not one per message.
     public func learn(_ lesson: HistoryLesson) {
-        let (accepted, prune) = state.withLock { s -> (Bool, Bool) in
+        let (accepted, startWriter) = state.withLock { s -> (Bool, Bool) in
             guard s.pending < maxPending else { s.dropped += 1; return (false, false) }
             s.pending += 1
-            let due = Date().timeIntervalSince(s.lastPrune) > 3_600
-            if due { s.lastPrune = Date() }
-            return (true, due)
+            s.queue.append(lesson)
+            let start = !s.writing
+            s.writing = true
+            return (true, start)
         }
         guard accepted else {
             if state.current.dropped % 1_000 == 1 { logger.warning("history: learning backlog full (\(maxPending)); \(state.current.dropped) lessons dropped") }
             return
         }
-        let service = self.service
-        Task.detached { [self] in
-            do { try await service.learn(lesson) ; state.withLock { $0.learned += 1 } } catch { fail("learn: \(error)") }
-            state.withLock { $0.pending -= 1 }
+        if startWriter { Task.detached { [self] in await drain() } }
+    }
+
+    static let batchSize = 200
+
+    private func drain() async {
+        while true {
+            let (batch, prune) = state.withLock { s -> ([HistoryLesson], Bool) in
+                let b = Array(s.queue.prefix(Self.batchSize))
+                s.queue.removeFirst(b.count)
+                if b.isEmpty { s.writing = false }
+                let due = !b.isEmpty && Date().timeIntervalSince(s.lastPrune) > 3_600
+                if due { s.lastPrune = Date() }
+                return (b, due)
+            }
+            if batch.isEmpty { return }
+            do {
+                try await service.learn(batch)
+                state.withLock { $0.learned += batch.count }
+            } catch { fail("learn: \(error) (\(batch.count) lessons lost)") }
+            state.withLock { $0.pending -= batch.count }
             if prune {
                 do { let n = try await service.prune(); if n > 0 { logger.info("history: pruned \(n) expired rows") } } catch { fail("prune: \(error)") }
             }
@@ -110,6 +131,8 @@ public final class BlockingHistory: Sendable {
     /// Lessons waiting to be written.
     public var pending: Int { state.current.pending }
     public var learned: Int { state.current.learned }
+    /// Lessons dropped because the backlog was full.
+    public var dropped: Int { state.current.dropped }
     /// Lookups answered "unavailable" without asking, while the breaker was open.
     public var lookupsSkipped: Int { state.current.skipped }
 

@@ -80,15 +80,24 @@ public final class HistoryService: Sendable {
     }
 
     public func learn(_ l: HistoryLesson, now: Date = Date()) async throws {
-        guard !l.isEmpty else { return }
-        var k = l
-        k.correspondents = l.correspondents.map { .init(address: keyer.key($0.address, .address), domain: keyer.key($0.domain, .domain)) }
-        k.pairs = l.pairs.map { .init(local: keyer.key($0.local, .address), remote: keyer.key($0.remote, .address)) }
-        k.bindings = l.bindings.map { .init(nameKey: keyer.key($0.nameKey, .name), address: keyer.key($0.address, .address),
-                                           domain: keyer.key($0.domain, .domain), authoritative: $0.authoritative) }
-        k.replyTos = l.replyTos.map { .init(sender: keyer.key($0.sender, .address), replyTo: keyer.key($0.replyTo, .address)) }
-        k.messageIDs = l.messageIDs.map { keyer.key($0, .messageID) }
-        try await store.learn(k, at: l.time ?? now)
+        try await learn([l], now: now)
+    }
+
+    /// Records lessons in one transaction (the milter's learner batches what queued up).
+    public func learn(_ batch: [HistoryLesson], now: Date = Date()) async throws {
+        let keyed = batch.filter { !$0.isEmpty }.map { l -> HistoryLesson in
+            var k = l
+            k.time = l.time ?? now
+            k.correspondents = l.correspondents.map { .init(address: keyer.key($0.address, .address), domain: keyer.key($0.domain, .domain)) }
+            k.pairs = l.pairs.map { .init(local: keyer.key($0.local, .address), remote: keyer.key($0.remote, .address)) }
+            k.bindings = l.bindings.map { .init(nameKey: keyer.key($0.nameKey, .name), address: keyer.key($0.address, .address),
+                                               domain: keyer.key($0.domain, .domain), authoritative: $0.authoritative) }
+            k.replyTos = l.replyTos.map { .init(sender: keyer.key($0.sender, .address), replyTo: keyer.key($0.replyTo, .address)) }
+            k.messageIDs = l.messageIDs.map { keyer.key($0, .messageID) }
+            return k
+        }
+        guard !keyed.isEmpty else { return }
+        try await store.learn(keyed)
     }
 
     public func show(_ address: String) async throws -> AddressHistory {

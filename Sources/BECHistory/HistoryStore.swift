@@ -9,8 +9,9 @@ public protocol HistoryStore: Sendable {
     /// to the name at other domains than the sender's; `newReplyTo` and `unseenThreadIDs` hold the
     /// query's keys the store has not seen.
     func lookup(_ query: HistoryQuery) async throws -> HistoryFacts
-    /// Records what one delivered message taught, at `time`.
-    func learn(_ lesson: HistoryLesson, at time: Date) async throws
+    /// Records what delivered messages taught, in one transaction; each lesson's `time` is when
+    /// (nil: now).
+    func learn(_ batch: [HistoryLesson]) async throws
     /// Everything about one address key (for `history show`).
     func address(_ key: String, domain: String) async throws -> AddressHistory
     func meta(_ key: String) async throws -> String?
@@ -22,6 +23,15 @@ public protocol HistoryStore: Sendable {
     /// Rows per table.
     func counts() async throws -> [String: Int]
     func close() async
+}
+
+extension HistoryStore {
+    /// Records one lesson at `time`.
+    public func learn(_ lesson: HistoryLesson, at time: Date) async throws {
+        var l = lesson
+        l.time = time
+        try await learn([l])
+    }
 }
 
 /// What `history show` prints for one address.

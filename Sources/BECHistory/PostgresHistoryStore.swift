@@ -110,27 +110,30 @@ public final class PostgresHistoryStore: HistoryStore {
         }
     }
 
-    public func learn(_ l: HistoryLesson, at time: Date) async throws {
-        let t = Int64(time.timeIntervalSince1970)
-        let out: Int64 = l.direction == .outbound ? 1 : 0
+    public func learn(_ batch: [HistoryLesson]) async throws {
+        let now = Date()
         try await run("learn") {
             try await client.withTransaction(logger: logger) { conn in
-                for a in l.correspondents {
-                    try await conn.query(Self.query(HistorySchema.upsertAddress(min: "LEAST", max: "GREATEST"), [a.address, a.domain, t, t, out, 1 - out]), logger: logger)
-                }
-                for p in l.pairs {
-                    try await conn.query(Self.query(HistorySchema.upsertPair(min: "LEAST", max: "GREATEST"), [p.remote, p.local, t, t]), logger: logger)
-                }
-                for b in l.bindings {
-                    if !b.authoritative, try await exists(HistorySchema.bindingBlocked, [b.nameKey, b.domain], on: conn) { continue }
-                    try await conn.query(Self.query(HistorySchema.upsertBinding(min: "LEAST", max: "GREATEST"),
-                                                    [b.nameKey, b.address, b.domain, t, t, b.authoritative ? 1 : 0]), logger: logger)
-                }
-                for r in l.replyTos {
-                    try await conn.query(Self.query(HistorySchema.upsertReplyTo(min: "LEAST", max: "GREATEST"), [r.sender, r.replyTo, t, t]), logger: logger)
-                }
-                for id in l.messageIDs {
-                    try await conn.query(Self.query(HistorySchema.upsertMessageID(max: "GREATEST"), [id, t, l.direction.rawValue]), logger: logger)
+                for l in batch {
+                    let t = Int64((l.time ?? now).timeIntervalSince1970)
+                    let out: Int64 = l.direction == .outbound ? 1 : 0
+                    for a in l.correspondents {
+                        try await conn.query(Self.query(HistorySchema.upsertAddress(min: "LEAST", max: "GREATEST"), [a.address, a.domain, t, t, out, 1 - out]), logger: logger)
+                    }
+                    for p in l.pairs {
+                        try await conn.query(Self.query(HistorySchema.upsertPair(min: "LEAST", max: "GREATEST"), [p.remote, p.local, t, t]), logger: logger)
+                    }
+                    for b in l.bindings {
+                        if !b.authoritative, try await exists(HistorySchema.bindingBlocked, [b.nameKey, b.domain], on: conn) { continue }
+                        try await conn.query(Self.query(HistorySchema.upsertBinding(min: "LEAST", max: "GREATEST"),
+                                                        [b.nameKey, b.address, b.domain, t, t, b.authoritative ? 1 : 0]), logger: logger)
+                    }
+                    for r in l.replyTos {
+                        try await conn.query(Self.query(HistorySchema.upsertReplyTo(min: "LEAST", max: "GREATEST"), [r.sender, r.replyTo, t, t]), logger: logger)
+                    }
+                    for id in l.messageIDs {
+                        try await conn.query(Self.query(HistorySchema.upsertMessageID(max: "GREATEST"), [id, t, l.direction.rawValue]), logger: logger)
+                    }
                 }
             }
         }

@@ -66,23 +66,26 @@ public final class SQLiteHistoryStore: HistoryStore {
         }
     }
 
-    public func learn(_ l: HistoryLesson, at time: Date) async throws {
-        let t = Int64(time.timeIntervalSince1970)
+    public func learn(_ batch: [HistoryLesson]) async throws {
+        let now = Date()
         try await run("learn") {
             try await pool.write { db in
-                let out: Int64 = l.direction == .outbound ? 1 : 0
-                for a in l.correspondents {
-                    try db.execute(sql: HistorySchema.upsertAddress(min: "min", max: "max"),
-                                   arguments: [a.address, a.domain, t, t, out, 1 - out])
+                for l in batch {
+                    let t = Int64((l.time ?? now).timeIntervalSince1970)
+                    let out: Int64 = l.direction == .outbound ? 1 : 0
+                    for a in l.correspondents {
+                        try db.execute(sql: HistorySchema.upsertAddress(min: "min", max: "max"),
+                                       arguments: [a.address, a.domain, t, t, out, 1 - out])
+                    }
+                    for p in l.pairs { try db.execute(sql: HistorySchema.upsertPair(min: "min", max: "max"), arguments: [p.remote, p.local, t, t]) }
+                    for b in l.bindings {
+                        if !b.authoritative, try Bool.fetchOne(db, sql: HistorySchema.bindingBlocked, arguments: [b.nameKey, b.domain]) == true { continue }
+                        try db.execute(sql: HistorySchema.upsertBinding(min: "min", max: "max"),
+                                       arguments: [b.nameKey, b.address, b.domain, t, t, b.authoritative ? 1 : 0])
+                    }
+                    for r in l.replyTos { try db.execute(sql: HistorySchema.upsertReplyTo(min: "min", max: "max"), arguments: [r.sender, r.replyTo, t, t]) }
+                    for id in l.messageIDs { try db.execute(sql: HistorySchema.upsertMessageID(max: "max"), arguments: [id, t, l.direction.rawValue]) }
                 }
-                for p in l.pairs { try db.execute(sql: HistorySchema.upsertPair(min: "min", max: "max"), arguments: [p.remote, p.local, t, t]) }
-                for b in l.bindings {
-                    if !b.authoritative, try Bool.fetchOne(db, sql: HistorySchema.bindingBlocked, arguments: [b.nameKey, b.domain]) == true { continue }
-                    try db.execute(sql: HistorySchema.upsertBinding(min: "min", max: "max"),
-                                   arguments: [b.nameKey, b.address, b.domain, t, t, b.authoritative ? 1 : 0])
-                }
-                for r in l.replyTos { try db.execute(sql: HistorySchema.upsertReplyTo(min: "min", max: "max"), arguments: [r.sender, r.replyTo, t, t]) }
-                for id in l.messageIDs { try db.execute(sql: HistorySchema.upsertMessageID(max: "max"), arguments: [id, t, l.direction.rawValue]) }
             }
         }
     }

@@ -269,7 +269,7 @@ struct BrokenStore: HistoryStore {
         throw HistoryError("store down")
     }
     func lookup(_ query: HistoryQuery) async throws -> HistoryFacts { try await wait(); return HistoryFacts() }
-    func learn(_ lesson: HistoryLesson, at time: Date) async throws { try await wait() }
+    func learn(_ batch: [HistoryLesson]) async throws { try await wait() }
     func address(_ key: String, domain: String) async throws -> AddressHistory { try await wait(); return AddressHistory(address: key) }
     func meta(_ key: String) async throws -> String? { nil }
     func setMeta(_ key: String, _ value: String, onlyIfAbsent: Bool) async throws {}
@@ -282,5 +282,55 @@ extension Optional {
     func asyncMap<U>(_ f: (Wrapped) async throws -> U) async rethrows -> U? {
         guard let w = self else { return nil }
         return try await f(w)
+    }
+}
+
+final class BlockingHistoryTests: XCTestCase {
+    func testQueuedLessonsAreWrittenInBatchesAndAllArrive() async throws {
+        let svc = try Support.sqliteService()
+        let h = BlockingHistory(service: svc, logger: Logger(label: "t"))
+        await Task.detached {
+            for i in 0..<1_000 {
+                h.learn(HistoryLesson(direction: .outbound, correspondents: [.init("p\(i)@partner.example")],
+                                      pairs: [.init(local: "a@callowayfreight.com", remote: "p\(i)@partner.example")]))
+            }
+            h.flush(seconds: 20)
+        }.value
+        XCTAssertEqual(h.pending, 0)
+        XCTAssertEqual(h.learned, 1_000)
+        let c = try await svc.store.counts()
+        XCTAssertEqual(c["hist_address"], 1_000)
+        XCTAssertEqual(c["hist_pair"], 1_000)
+    }
+
+    func testBacklogIsBounded() async throws {
+        let h = BlockingHistory(service: HistoryService(store: BrokenStore(delay: 1)), logger: Logger(label: "t"), maxPending: 10)
+        await Task.detached {
+            for i in 0..<50 { h.learn(HistoryLesson(direction: .ledgerOnly, messageIDs: ["\(i)@x"])) }
+        }.value
+        XCTAssertLessThanOrEqual(h.pending, 10)
+        XCTAssertEqual(h.dropped, 40)
+    }
+}
+
+final class HistoryBoundsTests: XCTestCase {
+    func testHugeRecipientAndReplyToListsAreBounded() async throws {
+        let rcpts = (0..<2_000).map { "r\($0)@callowayfreight.com" }
+        let m = Support.message("""
+            From: Partner <partner@northwind.example>
+            To: everyone@callowayfreight.com
+            Reply-To: \((0..<500).map { "x\($0)@evil.example" }.joined(separator: ", "))
+            References: \((0..<500).map { "<\($0)@callowayfreight.com>" }.joined(separator: " "))
+
+            hi
+            """, envelope: Envelope(mailFrom: "partner@northwind.example", recipients: rcpts))
+        let q = try XCTUnwrap(Support.pipeline.historyQuery(m))
+        XCTAssertEqual(q.recipients.count, 200)
+        XCTAssertEqual(q.replyTos.count, 10)
+        XCTAssertEqual(q.threadIDs.count, 20)
+        // And the store answers such a query.
+        let svc = try Support.sqliteService()
+        let f = try await svc.facts(for: q)
+        XCTAssertEqual(f?.unseenThreadIDs.count, 20)
     }
 }

@@ -11,6 +11,10 @@ public struct HistoryPolicy: Sendable, Equatable {
     public var genericNameWords: Set<String>
     /// Thread ids looked up per message at most (In-Reply-To first, then the newest References).
     public var maxThreadIDs: Int
+    /// Recipients looked up or learned per message at most (the rest are ignored, not an error).
+    public var maxRecipients = 200
+    /// Reply-To addresses looked up or learned per message at most.
+    public var maxReplyTos = 10
 
     public static let defaultGenericWords: Set<String> = [
         "accounts", "account", "payable", "receivable", "billing", "invoice", "invoices", "invoicing", "customer",
@@ -201,9 +205,9 @@ extension Pipeline {
         if ctx.isInternal { return nil }
         return HistoryQuery(
             sender: sender, senderDomain: from.asciiDomain,
-            recipients: SenderHistoryPlan.ourRecipients(ctx),
+            recipients: Array(SenderHistoryPlan.ourRecipients(ctx).prefix(hp.maxRecipients)),
             nameKey: SenderHistoryPlan.nameKey(from.displayName, policy: hp, services: services),
-            replyTos: SenderHistoryPlan.unique(message.replyTo.compactMap(SenderHistoryPlan.addressKey).filter { $0 != sender }),
+            replyTos: Array(SenderHistoryPlan.unique(message.replyTo.compactMap(SenderHistoryPlan.addressKey).filter { $0 != sender }).prefix(hp.maxReplyTos)),
             threadIDs: SenderHistoryPlan.threadIDs(message, max: hp.maxThreadIDs))
     }
 
@@ -225,7 +229,7 @@ extension Pipeline {
             // Only our own addresses teach: an authenticated user writing as someone else's domain
             // (a forwarding service, a misconfigured client) says nothing about our correspondents.
             guard ctx.isOwnDomain(from.asciiDomain) else { return nil }
-            let outside = SenderHistoryPlan.outsideRecipients(ctx)
+            let outside = Array(SenderHistoryPlan.outsideRecipients(ctx).prefix(hp.maxRecipients))
             var l = HistoryLesson(direction: .outbound, correspondents: outside.map(HistoryLesson.Correspondent.init),
                                   pairs: outside.map { .init(local: sender, remote: $0) }, messageIDs: msgIDs)
             if let name { l.bindings = [.init(nameKey: name, address: sender, domain: from.asciiDomain, authoritative: true)] }
@@ -236,10 +240,10 @@ extension Pipeline {
             return msgIDs.isEmpty ? nil : HistoryLesson(direction: .ledgerOnly, messageIDs: msgIDs)
         }
         var l = HistoryLesson(direction: .inbound, correspondents: [.init(sender)],
-                              pairs: SenderHistoryPlan.ourRecipients(ctx).map { .init(local: $0, remote: sender) }, messageIDs: msgIDs)
+                              pairs: SenderHistoryPlan.ourRecipients(ctx).prefix(hp.maxRecipients).map { .init(local: $0, remote: sender) }, messageIDs: msgIDs)
         if let name { l.bindings = [.init(nameKey: name, address: sender, domain: from.asciiDomain, authoritative: false)] }
         l.replyTos = SenderHistoryPlan.unique(message.replyTo.compactMap(SenderHistoryPlan.addressKey).filter { $0 != sender })
-            .map { .init(sender: sender, replyTo: $0) }
+            .prefix(hp.maxReplyTos).map { .init(sender: sender, replyTo: $0) }
         return l
     }
 }
