@@ -18,14 +18,8 @@ public final class PostgresHistoryStore: HistoryStore {
         do { config = try PostgresURL.configuration(url) } catch { throw HistoryError("history store: \(error)") }
         let store = PostgresHistoryStore(client: PostgresClient(configuration: config, backgroundLogger: logger), logger: logger)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await store.migrate() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw HistoryError("no answer from PostgreSQL within \(timeout)")
-                }
-                try await group.next()
-                group.cancelAll()
+            try await withDeadline(timeout, timeoutError: { HistoryError("no answer from PostgreSQL within \(timeout)") }) {
+                try await store.migrate()
             }
         } catch {
             await store.close()

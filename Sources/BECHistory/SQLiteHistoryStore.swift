@@ -1,5 +1,6 @@
 import BECCore
 import Foundation
+import BECQuarantine
 import GRDB
 
 /// The embedded default: one SQLite file in WAL mode (`<state_dir>/history.sqlite`), shared by the
@@ -11,17 +12,13 @@ public final class SQLiteHistoryStore: HistoryStore {
 
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
         self.path = path
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
-            if !FileManager.default.fileExists(atPath: dir) {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-            }
-            let fresh = !FileManager.default.fileExists(atPath: path)
+            let fresh = try SQLiteFile.prepare(path)
             var config = Configuration()
             config.busyMode = .timeout(busyTimeout)
             config.label = "bec-history"
             pool = try DatabasePool(path: path, configuration: config)
-            if fresh { try? FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path) }
+            if fresh { SQLiteFile.restrict(path) }
             try pool.write { db in
                 for sql in HistorySchema.statements(bigint: "INTEGER") { try db.execute(sql: sql) }
                 try db.execute(sql: "INSERT OR IGNORE INTO hist_meta (key, value) VALUES ('schema_version', ?)", arguments: [HistorySchema.version])

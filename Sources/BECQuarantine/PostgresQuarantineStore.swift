@@ -16,14 +16,8 @@ public final class PostgresQuarantineStore: QuarantineStore {
                                logger: Logger = Logger(label: "bec-milter.quarantine")) async throws -> PostgresQuarantineStore {
         let store = PostgresQuarantineStore(client: PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger), logger: logger)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await store.migrate() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw QuarantineError(.unavailable, "no answer from PostgreSQL within \(timeout)")
-                }
-                try await group.next()
-                group.cancelAll()
+            try await withDeadline(timeout, timeoutError: { QuarantineError(.unavailable, "no answer from PostgreSQL within \(timeout)") }) {
+                try await store.migrate()
             }
         } catch {
             await store.close()

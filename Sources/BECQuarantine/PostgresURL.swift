@@ -30,3 +30,34 @@ public enum PostgresURL {
         return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
 }
+
+/// Runs `operation` (a store's start-up: connect and migrate), failing with `timeoutError()` when
+/// it takes longer than `timeout`: PostgresNIO's client retries a dead server forever.
+public func withDeadline(_ timeout: Duration, timeoutError: @escaping @Sendable () -> any Error,
+                         _ operation: @escaping @Sendable () async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw timeoutError()
+        }
+        try await group.next()
+        group.cancelAll()
+    }
+}
+
+/// Prepares a SQLite store's file: creates its directory (0750) when missing; returns whether
+/// the file is new, so the caller restricts it (0640) once the database created it.
+public enum SQLiteFile {
+    public static func prepare(_ path: String) throws -> Bool {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: dir) {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        }
+        return !FileManager.default.fileExists(atPath: path)
+    }
+
+    public static func restrict(_ path: String) {
+        try? FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path)
+    }
+}

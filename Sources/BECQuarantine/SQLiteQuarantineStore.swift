@@ -12,13 +12,8 @@ public final class SQLiteQuarantineStore: QuarantineStore {
     /// - Parameter busyTimeout: how long a write waits for another process's write lock.
     public init(path: String, busyTimeout: TimeInterval = 10) throws {
         self.path = path
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
-            if !FileManager.default.fileExists(atPath: dir) {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o750])
-            }
-            let fresh = !FileManager.default.fileExists(atPath: path)
+            let fresh = try SQLiteFile.prepare(path)
             var config = Configuration()
             config.busyMode = .timeout(busyTimeout)
             config.foreignKeysEnabled = true
@@ -31,7 +26,7 @@ public final class SQLiteQuarantineStore: QuarantineStore {
                 })
             }
             pool = try DatabasePool(path: path, configuration: config)
-            if fresh { try? FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path) }
+            if fresh { SQLiteFile.restrict(path) }
             try migrate()
         } catch {
             throw QuarantineError.wrap(error, "cannot open SQLite store \(path)")
