@@ -84,7 +84,7 @@ final class LearningTests: XCTestCase {
                         extra: Support.ourPass("brightlinepackaging.com") + "\nReply-To: ar@brightlinepackaging.com\n")
         let l = try XCTUnwrap(p.historyLesson(m, verdict: accept))
         XCTAssertEqual(l.direction, .inbound)
-        XCTAssertEqual(l.correspondents.map(\.address), ["billing@brightlinepackaging.com"])
+        XCTAssertEqual(l.correspondents, [], "inbound mail never makes a sender known to the whole organization")
         XCTAssertEqual(l.pairs, [HistoryLesson.Pair(local: "kevin.doyle@callowayfreight.com", remote: "billing@brightlinepackaging.com")])
         XCTAssertEqual(l.replyTos, [HistoryLesson.ReplyTo(sender: "billing@brightlinepackaging.com", replyTo: "ar@brightlinepackaging.com")])
         XCTAssertEqual(l.bindings.first?.authoritative, false)

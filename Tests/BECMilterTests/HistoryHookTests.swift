@@ -72,7 +72,7 @@ final class HistoryHookTests: XCTestCase {
         XCTAssertEqual(Replay().run(CallbackOrderTests.ham, ctx, engine), .continue)
         XCTAssertEqual(ctx.added("X-BEC-Verdict")?.split(separator: " ").first, "accept")
         XCTAssertEqual(h.lessons.first?.direction, .inbound)
-        XCTAssertEqual(h.lessons.first?.correspondents.map(\.address), ["pat@example.net"])
+        XCTAssertEqual(h.lessons.first?.pairs.map(\.remote), ["pat@example.net"])
         _ = MilterCallbacks.close(ctx, engine)
     }
 

@@ -150,11 +150,12 @@ class MilterClient:
         return self._step(SMFIC_CONNECT, data, P_NOCONNECT, P_NR_CONN, macros)
 
     def send_message(self, raw, mail_from, rcpts, client_addr=None, client_name=None, helo="client.example",
-                     queue_id="4ABCDEF0001", auth=None, connect=True, chunk=CHUNK):
-        """Runs one SMTP transaction in Postfix's order; returns a Result."""
+                     queue_id="4ABCDEF0001", auth=None, connect=True, chunk=CHUNK, daemon_name="smtpd"):
+        """Runs one SMTP transaction in Postfix's order; returns a Result. daemon_name: the
+        {daemon_name} connect macro (Postfix's milter_macro_daemon_name, e.g. ORIGINATING)."""
         r = Result()
         if connect:
-            conn_macros = {"j": "mx.test.example", "{daemon_name}": "smtpd"}
+            conn_macros = {"j": "mx.test.example", "{daemon_name}": daemon_name}
             if client_addr:
                 conn_macros["{client_addr}"] = client_addr
             conn_macros["{client_name}"] = client_name or "unknown"

@@ -8,6 +8,7 @@
 # initdb's a new cluster in a temporary directory (its socket there too, TCP on 127.0.0.1 only, on a free
 # port, SCRAM password authentication), creates a user and a database, exports
 #   BEC_TEST_POSTGRES_URL=postgres://bectest:PASSWORD@127.0.0.1:PORT/bectest?sslmode=disable
+# (and BEC_TEST_POSTGRES_DATA, BEC_TEST_POSTGRES_BIN: the cluster directory and pg_ctl's directory),
 # runs the command, then stops the server and deletes the cluster whatever happened.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,6 +51,8 @@ rm -f "$DATA.initdb.log"
   -c "CREATE ROLE bectest LOGIN PASSWORD '$PASS'" -c "CREATE DATABASE bectest OWNER bectest"
 
 export BEC_TEST_POSTGRES_URL="postgres://bectest:$PASS@127.0.0.1:$PORT/bectest?sslmode=disable"
+# For tests that stop and restart the server (store-down checks): the cluster and the server binaries.
+export BEC_TEST_POSTGRES_DATA="$DATA" BEC_TEST_POSTGRES_BIN="$PGBIN"
 echo "postgres.sh: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT (cluster $DATA)"
 
 if [ $# -eq 0 ]; then

@@ -229,7 +229,9 @@ def test_reload(binary, workdir, corpus):
     try:
         good = open(cfg).read()
         with open(cfg, "w") as f:
-            f.write(good.replace("internal_mail: score", "internal_mail: score\nmilter_typo: 1\nlimits: {max_message_bytes: nope}"))
+            broken = re.sub(r"(?m)^(internal_mail:.*)$", r"\1\nmilter_typo: 1\nlimits: {max_message_bytes: nope}", good, count=1)
+            assert broken != good, "example config has no internal_mail: line to break"
+            f.write(broken)
         m.signal(signal.SIGHUP)
         time.sleep(1.5)
         log = m.text()
@@ -303,6 +305,16 @@ def main():
     binary = find_binary(args.binary)
     corpus = args.corpus if os.path.isdir(args.corpus) else None
     workdir = tempfile.mkdtemp(prefix="bec-protocol-")
+    # The example's state_dir (/var/lib/bec-milter) would collect this test's quarantine and history
+    # stores across runs (a history store past its warm-up would then change verdicts): use our own.
+    global CONFIG
+    shutil.copytree(os.path.dirname(CONFIG), os.path.join(workdir, "example"))
+    CONFIG = os.path.join(workdir, "example", os.path.basename(CONFIG))
+    with open(CONFIG) as f:
+        text = f.read()
+    with open(CONFIG, "w") as f:
+        f.write(re.sub(r"(?m)^state_dir:.*$", "state_dir: " + os.path.join(workdir, "state"), text))
+    os.makedirs(os.path.join(workdir, "state"))
     spec = "unix:" + os.path.join(workdir, "m.sock")
     milter = Milter(binary, CONFIG, spec, workdir)
     try:

@@ -30,7 +30,9 @@ public struct DetectionContext: Sendable {
             forgedAuthCount = mine.count
         }
         let env = message.envelope
-        var isInt = env.authenticatedUser.map { !$0.isEmpty } ?? false
+        // Our submission service (SASL, or the daemon Postfix names ORIGINATING) is internal mail:
+        // the same predicate decides what teaches sender history.
+        var isInt = SenderHistoryPlan.isOutbound(message, policy: policy.history)
         if let ip = env.clientAddress, policy.organization.internalNetworks.contains(where: { $0.contains(ip) }) { isInt = true }
         isInternal = isInt
     }

@@ -100,7 +100,7 @@ public struct HistoryLesson: Sendable, Equatable, Codable {
     }
 
     public var direction: Direction
-    /// Outside addresses that become known correspondents of the organization.
+    /// Outside addresses that become known correspondents of the organization (outbound only).
     public var correspondents: [Correspondent]
     public var pairs: [Pair]
     public var bindings: [Binding]
@@ -239,7 +239,10 @@ extension Pipeline {
         if ctx.isInternal || ctx.isOwnDomain(from.asciiDomain) || !ctx.alignedPass(from.asciiDomain) || message.from.count != 1 {
             return msgIDs.isEmpty ? nil : HistoryLesson(direction: .ledgerOnly, messageIDs: msgIDs)
         }
-        var l = HistoryLesson(direction: .inbound, correspondents: [.init(sender)],
+        // Inbound mail never makes a sender known to the whole organization (only our own outbound
+        // mail does): one clean, signed message from an attacker's own domain must not buy the next
+        // one out of first contact everywhere. It teaches the pairs with its recipients.
+        var l = HistoryLesson(direction: .inbound,
                               pairs: SenderHistoryPlan.ourRecipients(ctx).prefix(hp.maxRecipients).map { .init(local: $0, remote: sender) }, messageIDs: msgIDs)
         if let name { l.bindings = [.init(nameKey: name, address: sender, domain: from.asciiDomain, authoritative: false)] }
         l.replyTos = SenderHistoryPlan.unique(message.replyTo.compactMap(SenderHistoryPlan.addressKey).filter { $0 != sender })

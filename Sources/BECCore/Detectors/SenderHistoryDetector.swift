@@ -65,7 +65,7 @@ public struct SenderHistoryDetector: Detector {
             out.append(Finding("KNOWN_NAME_NEW_ADDRESS", "display name \"\(from.displayName)\" has come from " +
                                h.displayNameBoundTo.prefix(3).joined(separator: ", ") + ", now from \(from.address)"))
         }
-        if h.senderKnown, let rt = h.newReplyTo.first {
+        if h.senderKnown || h.senderKnownToRecipient, let rt = h.newReplyTo.first {
             out.append(Finding("NEW_REPLYTO_FOR_KNOWN_SENDER", "known correspondent \(from.address) asks for replies to new address \(rt)"))
         }
         // A reply whose every reference is unknown matters when it claims a thread with us: an id
