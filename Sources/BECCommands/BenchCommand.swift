@@ -5,7 +5,7 @@ import Foundation
 
 /// `bec-milter bench`: measurements an admin can use to size hardware for their own rules and mail.
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks.", subcommands: [Pipeline.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks.", subcommands: [Pipeline.self, Milter.self])
 
     /// `bench pipeline`: parse + all detectors + scoring over messages held in memory.
     struct Pipeline: AsyncParsableCommand {
