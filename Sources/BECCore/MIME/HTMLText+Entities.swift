@@ -13,7 +13,7 @@ extension HTMLText {
 
     /// Decodes named and numeric character references; unknown ones stay as written.
     public static func decodeEntities(_ s: String) -> String {
-        guard s.contains("&") else { return s }
+        guard s.utf8.contains(UInt8(ascii: "&")) else { return s }
         var out = String.UnicodeScalarView()
         let u = Array(s.unicodeScalars)
         var i = 0
@@ -43,27 +43,39 @@ extension HTMLText {
         return String(out)
     }
 
-    /// Collapses runs of spaces and blank lines.
+    /// Collapses runs of spaces and blank lines (space, tab and no-break space; CR and LF).
+    /// A byte walk: every character it looks at is ASCII or U+00A0 (C2 A0).
     static func collapse(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        var lastSpace = false
-        var newlines = 0
-        for c in s.unicodeScalars {
-            if c == "\n" || c == "\r" {
-                newlines += 1
-                lastSpace = true
-                continue
+        var s = s
+        return s.withUTF8 { b in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count)
+            var lastSpace = false
+            var newlines = 0
+            var i = 0
+            while i < b.count {
+                let c = b[i]
+                if c == 0x0A || c == 0x0D {
+                    newlines += 1
+                    lastSpace = true
+                    i += 1
+                    continue
+                }
+                let nbsp = c == 0xC2 && i + 1 < b.count && b[i + 1] == 0xA0
+                if c == 0x20 || c == 0x09 || nbsp {
+                    lastSpace = true
+                    i += nbsp ? 2 : 1
+                    continue
+                }
+                if c & 0xC0 != 0x80 {  // the first byte of a character
+                    if newlines > 0 && !out.isEmpty { out += newlines > 1 ? [0x0A, 0x0A] : [0x0A] } else if lastSpace && !out.isEmpty { out.append(0x20) }
+                    newlines = 0
+                    lastSpace = false
+                }
+                out.append(c)
+                i += 1
             }
-            if c == " " || c == "\t" || c == "\u{A0}" {
-                lastSpace = true
-                continue
-            }
-            if newlines > 0 && !out.isEmpty { out += newlines > 1 ? "\n\n" : "\n" } else if lastSpace && !out.isEmpty { out += " " }
-            newlines = 0
-            lastSpace = false
-            out.unicodeScalars.append(c)
+            return String(decoding: out, as: UTF8.self)
         }
-        return out
     }
 }
