@@ -148,9 +148,9 @@ struct MIMEParser {
         let decoded = decodeTransfer(body, encoding: part.transferEncoding, path: part.path)
         part.decodedSize = decoded.count
         var text = decodeCharset(decoded, declared: part.contentType.charset, path: part.path)
-        if text.unicodeScalars.contains("\0") {
+        if text.utf8.contains(0) {
             defects.append(Defect(.NUL_IN_BODY, part.path))
-            text.unicodeScalars.removeAll { $0 == "\0" }
+            text = String(decoding: text.utf8.filter { $0 != 0 }, as: UTF8.self)  // NUL is one byte in UTF-8
         }
         if part.contentType.subtype == "html" {
             let r = HTMLText.convert(text, limit: limits.maxDecodedBytes)
