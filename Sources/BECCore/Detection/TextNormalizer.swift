@@ -41,12 +41,12 @@ public enum TextNormalizer {
         var out: [String] = []
         var ascii: [UInt8] = []
         ascii.reserveCapacity(32)
-        var slow = String.UnicodeScalarView()
+        var slow: [UInt8] = []  // the UTF-8 of a word on the slow path (bytes, not a String grown scalar by scalar)
         var inSlow = false
         var cache: [UInt32: String] = [:]
         func flush() {
             if inSlow {
-                for w in slowWords(String(slow), services: services, cache: &cache) { out.append(w) }
+                for w in slowWords(String(decoding: slow, as: UTF8.self), services: services, cache: &cache) { out.append(w) }
                 slow.removeAll(keepingCapacity: true)
                 inSlow = false
             } else if !ascii.isEmpty {
@@ -59,7 +59,7 @@ public enum TextNormalizer {
             if v < 0x80 {
                 let b = UInt8(v)
                 if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) {
-                    if inSlow { slow.append(c) } else { ascii.append(b >= 0x41 && b <= 0x5A ? b + 32 : b) }
+                    if inSlow { slow.append(b) } else { ascii.append(b >= 0x41 && b <= 0x5A ? b + 32 : b) }
                 } else if b != 0x27 {
                     flush()
                 }
@@ -72,20 +72,37 @@ public enum TextNormalizer {
                 continue
             }
             let p = c.properties
-            let mark = p.generalCategory == .nonspacingMark || p.generalCategory == .spacingMark || p.generalCategory == .enclosingMark
-            if p.isAlphabetic || p.numericType != nil || mark {
+            // Cheapest property first; the general category (one lookup) only when still needed.
+            if p.isAlphabetic || p.numericType != nil || isMark(p.generalCategory) {
                 if !inSlow {
                     inSlow = true
-                    for x in ascii { slow.append(Unicode.Scalar(x)) }
+                    slow += ascii
                     ascii.removeAll(keepingCapacity: true)
                 }
-                slow.append(c)
+                appendUTF8(c, to: &slow)
             } else {
                 flush()
             }
         }
         flush()
         return out
+    }
+
+    @inline(__always) static func appendUTF8(_ c: Unicode.Scalar, to out: inout [UInt8]) {
+        let v = c.value
+        switch v {
+        case ..<0x80: out.append(UInt8(v))
+        case ..<0x800: out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
+        case ..<0x10000:
+            out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+        default:
+            out.append(UInt8(0xF0 | v >> 18)); out.append(UInt8(0x80 | v >> 12 & 0x3F))
+            out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+        }
+    }
+
+    @inline(__always) static func isMark(_ g: Unicode.GeneralCategory) -> Bool {
+        g == .nonspacingMark || g == .spacingMark || g == .enclosingMark
     }
 
     /// `fold` without Foundation for words that need no compatibility mapping: Latin-1 and
@@ -100,7 +117,7 @@ public enum TextNormalizer {
                 out.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 32)! : c)
             } else if v >= 0x300 && v <= 0x36F {
                 continue
-            } else if let m = latin1Compat[v] {
+            } else if v <= 0xBE, let m = latin1Compat[v] {  // (its keys are all below U+00BF)
                 out.append(contentsOf: m.unicodeScalars)
             } else if v >= 0xC0 && v <= 0x17F {
                 switch v {
@@ -112,8 +129,10 @@ public enum TextNormalizer {
                 case 0xD7, 0xF7: out.append(c)
                 default: out.append(latinBase[Int(v - 0xC0)])
                 }
-            } else if let g = accentedGreekCyrillic[v] {
+            } else if v >= 0x386 && v <= 0x45E, let g = accentedGreekCyrillic[v] {  // (the range of its keys)
                 out.append(g)
+            } else if !c.properties.changesWhenLowercased {
+                out.append(c)  // its lowercase mapping is itself: no String to build
             } else {
                 out.append(contentsOf: c.properties.lowercaseMapping.unicodeScalars)
             }
