@@ -68,7 +68,7 @@ public enum TextNormalizer {
             if isInvisible(c) || v == 0x2019 { continue }
             // Latin-1 and Latin Extended-A fold by table, staying on the fast path.
             if v >= 0xA0 && v <= 0x17F && v != 0xB5 && !inSlow {
-                if let folded = latinFold(v) { ascii.append(contentsOf: folded) } else { flush() }
+                if let (a, b) = latinFold(v) { ascii.append(a); if b != 0 { ascii.append(b) } } else { flush() }
                 continue
             }
             let p = c.properties
@@ -129,7 +129,7 @@ public enum TextNormalizer {
                 case 0xD7, 0xF7: out.append(c)
                 default: out.append(latinBase[Int(v - 0xC0)])
                 }
-            } else if v >= 0x386 && v <= 0x45E, let g = accentedGreekCyrillic[v] {  // (the range of its keys)
+            } else if v >= 0x386 && v <= 0x45E, let g = accentedGreekCyrillicTable[Int(v - 0x386)] {  // (the range of its keys)
                 out.append(g)
             } else if !c.properties.changesWhenLowercased {
                 out.append(c)  // its lowercase mapping is itself: no String to build
@@ -140,22 +140,23 @@ public enum TextNormalizer {
         return String(out)
     }
 
-    /// ASCII letters for a Latin-1 / Latin Extended-A code point (U+00A0...U+017F), nil for
-    /// non-letters (punctuation, symbols, fractions): those end a word.
-    @inline(__always) static func latinFold(_ v: UInt32) -> [UInt8]? {
+    /// ASCII letters for a Latin-1 / Latin Extended-A code point (U+00A0...U+017F): one or two
+    /// (the second 0 when there is one; a pair, not an array, so no allocation per letter), nil
+    /// for non-letters (punctuation, symbols, fractions): those end a word.
+    @inline(__always) static func latinFold(_ v: UInt32) -> (UInt8, UInt8)? {
         switch v {
-        case 0xAA: return [0x61]
-        case 0xBA: return [0x6F]
-        case 0xB2: return [0x32]
-        case 0xB3: return [0x33]
-        case 0xB9: return [0x31]
-        case 0xC6, 0xE6: return [0x61, 0x65]
-        case 0xDE, 0xFE: return [0x74, 0x68]
-        case 0xDF: return [0x73, 0x73]
-        case 0x132, 0x133: return [0x69, 0x6A]
-        case 0x152, 0x153: return [0x6F, 0x65]
+        case 0xAA: return (0x61, 0)
+        case 0xBA: return (0x6F, 0)
+        case 0xB2: return (0x32, 0)
+        case 0xB3: return (0x33, 0)
+        case 0xB9: return (0x31, 0)
+        case 0xC6, 0xE6: return (0x61, 0x65)
+        case 0xDE, 0xFE: return (0x74, 0x68)
+        case 0xDF: return (0x73, 0x73)
+        case 0x132, 0x133: return (0x69, 0x6A)
+        case 0x152, 0x153: return (0x6F, 0x65)
         case 0xD7, 0xF7: return nil
-        case 0xC0...0x17F: return [UInt8(latinBase[Int(v - 0xC0)].value)]
+        case 0xC0...0x17F: return (UInt8(latinBase[Int(v - 0xC0)].value), 0)
         default: return nil
         }
     }
@@ -167,6 +168,9 @@ public enum TextNormalizer {
         0x3AC: "α", 0x3AD: "ε", 0x3AE: "η", 0x3AF: "ι", 0x3B0: "υ", 0x3CA: "ι", 0x3CB: "υ", 0x3CC: "ο", 0x3CD: "υ", 0x3CE: "ω",
         0x401: "е", 0x451: "е", 0x419: "и", 0x439: "и", 0x407: "і", 0x457: "і", 0x40E: "у", 0x45E: "у",
     ]
+
+    /// `accentedGreekCyrillic` as an array over U+0386...U+045E: an index instead of a hash per letter.
+    static let accentedGreekCyrillicTable: [Unicode.Scalar?] = (0x386...0x45E).map { accentedGreekCyrillic[UInt32($0)] }
 
     /// NFKC forms of the Latin-1 compatibility characters (common in mis-declared 8-bit text).
     static let latin1Compat: [UInt32: String] = [0xAA: "a", 0xBA: "o", 0xB2: "2", 0xB3: "3", 0xB9: "1", 0xB5: "\u{3BC}",
