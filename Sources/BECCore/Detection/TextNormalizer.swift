@@ -41,12 +41,12 @@ public enum TextNormalizer {
         var out: [String] = []
         var ascii: [UInt8] = []
         ascii.reserveCapacity(32)
-        var slow = String.UnicodeScalarView()
+        var slow: [UInt8] = []  // the UTF-8 of a word on the slow path (bytes, not a String grown scalar by scalar)
         var inSlow = false
         var cache: [UInt32: String] = [:]
         func flush() {
             if inSlow {
-                for w in slowWords(String(slow), services: services, cache: &cache) { out.append(w) }
+                for w in slowWords(String(decoding: slow, as: UTF8.self), services: services, cache: &cache) { out.append(w) }
                 slow.removeAll(keepingCapacity: true)
                 inSlow = false
             } else if !ascii.isEmpty {
@@ -59,7 +59,7 @@ public enum TextNormalizer {
             if v < 0x80 {
                 let b = UInt8(v)
                 if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) {
-                    if inSlow { slow.append(c) } else { ascii.append(b >= 0x41 && b <= 0x5A ? b + 32 : b) }
+                    if inSlow { slow.append(b) } else { ascii.append(b >= 0x41 && b <= 0x5A ? b + 32 : b) }
                 } else if b != 0x27 {
                     flush()
                 }
@@ -68,24 +68,41 @@ public enum TextNormalizer {
             if isInvisible(c) || v == 0x2019 { continue }
             // Latin-1 and Latin Extended-A fold by table, staying on the fast path.
             if v >= 0xA0 && v <= 0x17F && v != 0xB5 && !inSlow {
-                if let folded = latinFold(v) { ascii.append(contentsOf: folded) } else { flush() }
+                if let (a, b) = latinFold(v) { ascii.append(a); if b != 0 { ascii.append(b) } } else { flush() }
                 continue
             }
             let p = c.properties
-            let mark = p.generalCategory == .nonspacingMark || p.generalCategory == .spacingMark || p.generalCategory == .enclosingMark
-            if p.isAlphabetic || p.numericType != nil || mark {
+            // Cheapest property first; the general category (one lookup) only when still needed.
+            if p.isAlphabetic || p.numericType != nil || isMark(p.generalCategory) {
                 if !inSlow {
                     inSlow = true
-                    for x in ascii { slow.append(Unicode.Scalar(x)) }
+                    slow += ascii
                     ascii.removeAll(keepingCapacity: true)
                 }
-                slow.append(c)
+                appendUTF8(c, to: &slow)
             } else {
                 flush()
             }
         }
         flush()
         return out
+    }
+
+    @inline(__always) static func appendUTF8(_ c: Unicode.Scalar, to out: inout [UInt8]) {
+        let v = c.value
+        switch v {
+        case ..<0x80: out.append(UInt8(v))
+        case ..<0x800: out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
+        case ..<0x10000:
+            out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+        default:
+            out.append(UInt8(0xF0 | v >> 18)); out.append(UInt8(0x80 | v >> 12 & 0x3F))
+            out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+        }
+    }
+
+    @inline(__always) static func isMark(_ g: Unicode.GeneralCategory) -> Bool {
+        g == .nonspacingMark || g == .spacingMark || g == .enclosingMark
     }
 
     /// `fold` without Foundation for words that need no compatibility mapping: Latin-1 and
@@ -100,7 +117,7 @@ public enum TextNormalizer {
                 out.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 32)! : c)
             } else if v >= 0x300 && v <= 0x36F {
                 continue
-            } else if let m = latin1Compat[v] {
+            } else if v <= 0xBE, let m = latin1Compat[v] {  // (its keys are all below U+00BF)
                 out.append(contentsOf: m.unicodeScalars)
             } else if v >= 0xC0 && v <= 0x17F {
                 switch v {
@@ -112,8 +129,10 @@ public enum TextNormalizer {
                 case 0xD7, 0xF7: out.append(c)
                 default: out.append(latinBase[Int(v - 0xC0)])
                 }
-            } else if let g = accentedGreekCyrillic[v] {
+            } else if v >= 0x386 && v <= 0x45E, let g = accentedGreekCyrillicTable[Int(v - 0x386)] {  // (the range of its keys)
                 out.append(g)
+            } else if !c.properties.changesWhenLowercased {
+                out.append(c)  // its lowercase mapping is itself: no String to build
             } else {
                 out.append(contentsOf: c.properties.lowercaseMapping.unicodeScalars)
             }
@@ -121,22 +140,23 @@ public enum TextNormalizer {
         return String(out)
     }
 
-    /// ASCII letters for a Latin-1 / Latin Extended-A code point (U+00A0...U+017F), nil for
-    /// non-letters (punctuation, symbols, fractions): those end a word.
-    @inline(__always) static func latinFold(_ v: UInt32) -> [UInt8]? {
+    /// ASCII letters for a Latin-1 / Latin Extended-A code point (U+00A0...U+017F): one or two
+    /// (the second 0 when there is one; a pair, not an array, so no allocation per letter), nil
+    /// for non-letters (punctuation, symbols, fractions): those end a word.
+    @inline(__always) static func latinFold(_ v: UInt32) -> (UInt8, UInt8)? {
         switch v {
-        case 0xAA: return [0x61]
-        case 0xBA: return [0x6F]
-        case 0xB2: return [0x32]
-        case 0xB3: return [0x33]
-        case 0xB9: return [0x31]
-        case 0xC6, 0xE6: return [0x61, 0x65]
-        case 0xDE, 0xFE: return [0x74, 0x68]
-        case 0xDF: return [0x73, 0x73]
-        case 0x132, 0x133: return [0x69, 0x6A]
-        case 0x152, 0x153: return [0x6F, 0x65]
+        case 0xAA: return (0x61, 0)
+        case 0xBA: return (0x6F, 0)
+        case 0xB2: return (0x32, 0)
+        case 0xB3: return (0x33, 0)
+        case 0xB9: return (0x31, 0)
+        case 0xC6, 0xE6: return (0x61, 0x65)
+        case 0xDE, 0xFE: return (0x74, 0x68)
+        case 0xDF: return (0x73, 0x73)
+        case 0x132, 0x133: return (0x69, 0x6A)
+        case 0x152, 0x153: return (0x6F, 0x65)
         case 0xD7, 0xF7: return nil
-        case 0xC0...0x17F: return [UInt8(latinBase[Int(v - 0xC0)].value)]
+        case 0xC0...0x17F: return (UInt8(latinBase[Int(v - 0xC0)].value), 0)
         default: return nil
         }
     }
@@ -148,6 +168,9 @@ public enum TextNormalizer {
         0x3AC: "α", 0x3AD: "ε", 0x3AE: "η", 0x3AF: "ι", 0x3B0: "υ", 0x3CA: "ι", 0x3CB: "υ", 0x3CC: "ο", 0x3CD: "υ", 0x3CE: "ω",
         0x401: "е", 0x451: "е", 0x419: "и", 0x439: "и", 0x407: "і", 0x457: "і", 0x40E: "у", 0x45E: "у",
     ]
+
+    /// `accentedGreekCyrillic` as an array over U+0386...U+045E: an index instead of a hash per letter.
+    static let accentedGreekCyrillicTable: [Unicode.Scalar?] = (0x386...0x45E).map { accentedGreekCyrillic[UInt32($0)] }
 
     /// NFKC forms of the Latin-1 compatibility characters (common in mis-declared 8-bit text).
     static let latin1Compat: [UInt32: String] = [0xAA: "a", 0xBA: "o", 0xB2: "2", 0xB3: "3", 0xB9: "1", 0xB5: "\u{3BC}",

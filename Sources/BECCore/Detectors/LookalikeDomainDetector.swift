@@ -36,6 +36,11 @@ public struct LookalikeDomainDetector: Detector {
         var labelScalars: [Unicode.Scalar]
         var skeleton: String
         var vendor: String?
+        // Derived once, not per address: label length in characters, "domain.", "domain-with-dashes".
+        var labelCount = 0
+        var domainDot = ""
+        var domainDashed = ""
+        var labelNoHyphens = ""
     }
 
     let protected: [Protected]
@@ -54,7 +59,9 @@ public struct LookalikeDomainDetector: Detector {
             let suffix = psl.suffix(of: reg)
             let label = suffix.isEmpty ? reg : String(reg.dropLast(suffix.count + 1))
             p.append(Protected(domain: reg, label: label, suffix: suffix, labelScalars: Array(label.unicodeScalars),
-                               skeleton: services.skeleton(label.lowercased()).lowercased(), vendor: vendor))
+                               skeleton: services.skeleton(label.lowercased()).lowercased(), vendor: vendor,
+                               labelCount: label.count, domainDot: reg + ".", domainDashed: reg.replacingOccurrences(".", "-"),
+                               labelNoHyphens: label.replacingHyphens()))
         }
         protected = p
         exact = ex
@@ -74,9 +81,14 @@ public struct LookalikeDomainDetector: Detector {
         }
         var out: [Finding] = []
         var seen = Set<String>()
+        // One classification per domain, however many roles and recipients carry it.
+        var memo: [String: (Protected, String)?] = [:]
         for (role, addr, strength) in roles where !addr.asciiDomain.isEmpty {
             guard seen.insert(addr.asciiDomain + role).inserted else { continue }
-            if let (p, family) = classify(addr) {
+            let key = addr.domain + "\u{0}" + addr.asciiDomain
+            let hit: (Protected, String)?
+            if let cached = memo[key] { hit = cached } else { hit = classify(addr); memo[key] = .some(hit) }
+            if let (p, family) = hit {
                 let display = addr.domain == addr.asciiDomain ? addr.domain : "\(addr.domain) (\(addr.asciiDomain))"
                 let whose = p.vendor.map { "vendor \($0)'s domain" } ?? "our domain"
                 out.append(Finding(p.vendor == nil ? "LOOKALIKE_OWN_DOMAIN" : "LOOKALIKE_VENDOR_DOMAIN",
@@ -96,29 +108,30 @@ public struct LookalikeDomainDetector: Detector {
         let labelScalars = Array(label.unicodeScalars)
         let skeleton = services.skeleton(label).lowercased()
         let hostLabels = addr.asciiDomain.split(separator: ".").map(String.init)
+        let labelNoHyphens = label.replacingHyphens()
         for p in protected {
             if label == p.label { return (p, "tld-swap: .\(suffix) for .\(p.suffix)") }
             if skeleton == p.skeleton {
                 let idn = addr.domain != addr.asciiDomain ? "IDN " : ""
                 return (p, "\(idn)homoglyph: \"\(label)\" renders like \"\(p.label)\"")
             }
-            if label.replacingHyphens() == p.label.replacingHyphens() { return (p, "hyphenation") }
+            if labelNoHyphens == p.labelNoHyphens { return (p, "hyphenation") }
             if let fam = editFamily(labelScalars, p.labelScalars) { return (p, fam) }
             // Homoglyph plus one edit, as in "rnargaret"-style or "ca11oway" plus a suffix.
-            if p.label.count >= 8, EditDistance.damerauLevenshtein(skeleton, p.skeleton, limit: 1) <= 1 {
+            if p.labelCount >= 8, EditDistance.damerauLevenshtein(skeleton, p.skeleton, limit: 1) <= 1 {
                 return (p, "homoglyph+edit: \"\(label)\" ~ \"\(p.label)\"")
             }
-            if p.label.count >= 6 {
-                if label.contains(p.label) || (p.label.count >= 8 && skeleton.contains(p.skeleton)) {
+            if p.labelCount >= 6 {
+                if label.utf8Contains(p.label) || (p.labelCount >= 8 && skeleton.utf8Contains(p.skeleton)) {
                     return (p, "dictionary: \"\(label)\" embeds \"\(p.label)\"")
                 }
                 // Our label as a subdomain of someone else's domain: callowayfreight.com.example.net.
                 // (A SaaS tenant such as callowayfreight.atlassian.net embeds only the label: not this.)
-                if addr.asciiDomain.contains(p.domain + ".") || hostLabels.contains(p.domain.replacingOccurrences(".", "-")) {
+                if addr.asciiDomain.utf8Contains(p.domainDot) || hostLabels.contains(p.domainDashed) {
                     return (p, "subdomain: \(addr.asciiDomain) carries \"\(p.label)\" as a subdomain")
                 }
             }
-            if p.label.count >= 10, EditDistance.damerauLevenshtein(labelScalars, p.labelScalars, limit: 2) <= 2 {
+            if p.labelCount >= 10, EditDistance.damerauLevenshtein(labelScalars, p.labelScalars, limit: 2) <= 2 {
                 return (p, "two edits: \"\(label)\" ~ \"\(p.label)\"")
             }
         }

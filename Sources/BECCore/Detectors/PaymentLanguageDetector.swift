@@ -53,6 +53,13 @@ public struct PaymentLanguageDetector: Detector {
     /// Phrases starting with a prefix token, indexed by the prefix's first two characters.
     let prefixFirst: [String: [(String, Int)]]
     let services: any UnicodeServices
+    /// A filter in front of both lookups: the first two UTF-8 bytes of every key (one byte for a
+    /// one-byte word), and whether all keys are ASCII. Text words are folded (lowercase, NFKC)
+    /// like the keys, so an ASCII key only equals a word with its exact bytes, and a word that
+    /// starts with a non-ASCII byte cannot equal or start with an all-ASCII key.
+    let firstPairs: [Bool]
+    let firstSingles: [Bool]
+    let asciiKeys: Bool
 
     public init(policy: Policy, services: any UnicodeServices) {
         self.services = services
@@ -75,6 +82,25 @@ public struct PaymentLanguageDetector: Detector {
         }
         byFirst = idx
         prefixFirst = pre
+        var pairs = [Bool](repeating: false, count: 1 << 16), singles = [Bool](repeating: false, count: 256)
+        var ascii = true
+        for k in Array(idx.keys) + Array(pre.keys) {
+            let u = Array(k.utf8)
+            if u.contains(where: { $0 >= 0x80 }) { ascii = false }
+            if u.count >= 2 { pairs[Int(u[0]) << 8 | Int(u[1])] = true } else if let b = u.first { singles[Int(b)] = true }
+        }
+        firstPairs = pairs
+        firstSingles = singles
+        asciiKeys = ascii
+    }
+
+    /// False when no phrase can start at word `w` (see `firstPairs`).
+    @inline(__always) func mayStart(_ w: String) -> Bool {
+        let u = w.utf8
+        guard let b0 = u.first else { return true }
+        if asciiKeys && b0 >= 0x80 { return false }
+        if u.count == 1 { return firstSingles[Int(b0)] }
+        return firstPairs[Int(b0) << 8 | Int(u[u.index(after: u.startIndex)])]
     }
 
     /// A phrase word may normalize to several words ("w-2" -> w 2): expand, keeping a trailing
@@ -98,6 +124,7 @@ public struct PaymentLanguageDetector: Detector {
         var cands: [Int] = []
         for i in words.indices {
             let w = words[i]
+            guard mayStart(w) else { continue }
             cands.removeAll(keepingCapacity: true)
             if let e = byFirst[w] { cands += e }
             if w.utf8.count >= 2, let pre = prefixFirst[String(w.prefix(2))] {

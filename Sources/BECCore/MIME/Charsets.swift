@@ -63,12 +63,19 @@ public enum Charsets {
     ]
 
     /// windows-1252 (a superset of ISO-8859-1 for printable text, as browsers treat Latin-1).
+    /// Written as UTF-8 bytes (every mapped value is below U+10000): no per-character String append.
     public static func windows1252<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8)
         for b in bytes {
-            let v: UInt32 = (b >= 0x80 && b < 0xA0) ? cp1252High[Int(b - 0x80)] : UInt32(b)
-            out.append(Unicode.Scalar(v) ?? "\u{FFFD}")
+            if b < 0x80 { out.append(b); continue }
+            let v: UInt32 = b < 0xA0 ? cp1252High[Int(b - 0x80)] : UInt32(b)
+            if v < 0x800 {
+                out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
+            } else {
+                out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | v >> 6 & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+            }
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

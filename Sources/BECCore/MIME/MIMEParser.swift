@@ -148,9 +148,9 @@ struct MIMEParser {
         let decoded = decodeTransfer(body, encoding: part.transferEncoding, path: part.path)
         part.decodedSize = decoded.count
         var text = decodeCharset(decoded, declared: part.contentType.charset, path: part.path)
-        if text.unicodeScalars.contains("\0") {
+        if text.withUTF8({ $0.contains(0) }) {
             defects.append(Defect(.NUL_IN_BODY, part.path))
-            text.unicodeScalars.removeAll { $0 == "\0" }
+            text = String(decoding: text.utf8.filter { $0 != 0 }, as: UTF8.self)  // NUL is one byte in UTF-8
         }
         if part.contentType.subtype == "html" {
             let r = HTMLText.convert(text, limit: limits.maxDecodedBytes)
@@ -183,16 +183,19 @@ struct MIMEParser {
 
     /// CRLF and lone CR become LF.
     static func normalizeLineEnds(_ s: String) -> String {
-        guard s.utf8.contains(0x0D) else { return s }
-        var out = [UInt8]()
-        out.reserveCapacity(s.utf8.count)
-        var prevCR = false
-        for b in s.utf8 {
-            if b == 0x0A && prevCR { prevCR = false; continue }
-            prevCR = b == 0x0D
-            out.append(prevCR ? 0x0A : b)
-        }
-        return String(decoding: out, as: UTF8.self)
+        var s = s
+        return s.withUTF8 { u -> String? in
+            guard u.contains(0x0D) else { return nil }
+            var out = [UInt8]()
+            out.reserveCapacity(u.count)
+            var prevCR = false
+            for b in u {
+                if b == 0x0A && prevCR { prevCR = false; continue }
+                prevCR = b == 0x0D
+                out.append(prevCR ? 0x0A : b)
+            }
+            return String(decoding: out, as: UTF8.self)
+        } ?? s
     }
 
     mutating func decodeTransfer(_ body: Range<Int>, encoding: String, path: String) -> [UInt8] {

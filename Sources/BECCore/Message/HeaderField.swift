@@ -31,13 +31,30 @@ public struct HeaderSection: Sendable, Hashable {
     /// All fields named `name` (case-insensitive), top first.
     public func all(_ name: String) -> [HeaderField] {
         let key = name.lowercased()
-        return fields.filter { $0.name.count == key.count && $0.name.lowercased() == key }
+        return fields.filter { Self.named($0.name, key) }
     }
 
     /// The first (topmost) field named `name`.
     public func first(_ name: String) -> HeaderField? {
         let key = name.lowercased()
-        return fields.first { $0.name.count == key.count && $0.name.lowercased() == key }
+        return fields.first { Self.named($0.name, key) }
+    }
+
+    /// `name.lowercased() == key` for a lowercased `key`; ASCII names (all real ones) are
+    /// compared byte by byte without building a lowercased copy.
+    static func named(_ name: String, _ key: String) -> Bool {
+        let n = name.utf8, k = key.utf8
+        if n.count == k.count {
+            var ascii = true, equal = true
+            for (a, b) in zip(n, k) {
+                if a | b >= 0x80 { ascii = false; break }
+                if a &+ (a &- 65 < 26 ? 32 : 0) != b { equal = false }
+            }
+            if ascii { return equal }
+        } else if !n.contains(where: { $0 >= 0x80 }) && !k.contains(where: { $0 >= 0x80 }) {
+            return false
+        }
+        return name.count == key.count && name.lowercased() == key
     }
 
     public func contains(_ name: String) -> Bool { first(name) != nil }
