@@ -64,19 +64,55 @@ public final class HistoryService: Sendable {
     /// The facts for `query`; nil while warming up.
     public func facts(for q: HistoryQuery, now: Date = Date()) async throws -> HistoryFacts? {
         guard try await isWarm(now: now) else { return nil }
-        let replyTos = q.replyTos.map { (keyer.key($0, .address), $0) }
-        let threads = q.threadIDs.map { (keyer.key($0, .messageID), $0) }
-        let keyed = HistoryQuery(sender: keyer.key(q.sender, .address), senderDomain: keyer.key(q.senderDomain, .domain),
+        let k = Keyed(q, keyer)
+        return k.plain(try await store.lookup(k.query), hashed: keyer.isHashed)
+    }
+
+    /// The same on the calling thread, for stores that can answer without Swift concurrency
+    /// (SQLite): the milter's libmilter threads then never wait for the cooperative pool.
+    /// nil when the store cannot (the caller uses the async path), `.some(nil)` while warming up.
+    public func factsNow(for q: HistoryQuery, now: Date = Date()) throws -> HistoryFacts?? {
+        guard let sync = store as? any SynchronousHistoryLookup else { return nil }
+        if !warm.current {
+            guard try isWarmNow(sync, now: now) else { return .some(nil) }
+        }
+        let k = Keyed(q, keyer)
+        return .some(k.plain(try sync.lookupNow(k.query), hashed: keyer.isHashed))
+    }
+
+    private func isWarmNow(_ sync: any SynchronousHistoryLookup, now: Date) throws -> Bool {
+        var ready = settings.warmupDays == 0
+        if !ready, try sync.metaNow("seeded_at") != nil { ready = true }
+        if !ready, let c = try sync.metaNow("created_at"), let t = TimeInterval(c),
+           now.timeIntervalSince1970 - t >= Double(settings.warmupDays) * 86_400 { ready = true }
+        if ready { warm.withLock { $0 = true } }
+        return ready
+    }
+
+    /// A query with its keys hashed (when configured), and the way back to the plain values.
+    struct Keyed {
+        let query: HistoryQuery
+        let replyTos: [String: String]
+        let threads: [String: String]
+
+        init(_ q: HistoryQuery, _ keyer: HistoryKeyer) {
+            let r = q.replyTos.map { (keyer.key($0, .address), $0) }
+            let t = q.threadIDs.map { (keyer.key($0, .messageID), $0) }
+            query = HistoryQuery(sender: keyer.key(q.sender, .address), senderDomain: keyer.key(q.senderDomain, .domain),
                                  recipients: q.recipients.map { keyer.key($0, .address) },
                                  nameKey: q.nameKey.map { keyer.key($0, .name) },
-                                 replyTos: replyTos.map(\.0), threadIDs: threads.map(\.0))
-        var f = try await store.lookup(keyed)
-        let plainReply = Dictionary(replyTos, uniquingKeysWith: { a, _ in a })
-        let plainThread = Dictionary(threads, uniquingKeysWith: { a, _ in a })
-        f.newReplyTo = f.newReplyTo.compactMap { plainReply[$0] }
-        f.unseenThreadIDs = f.unseenThreadIDs.compactMap { plainThread[$0] }
-        if keyer.isHashed { f.displayNameBoundTo = f.displayNameBoundTo.map { _ in "an address at another domain (keys hashed)" } }
-        return f
+                                 replyTos: r.map(\.0), threadIDs: t.map(\.0))
+            replyTos = Dictionary(r, uniquingKeysWith: { a, _ in a })
+            threads = Dictionary(t, uniquingKeysWith: { a, _ in a })
+        }
+
+        func plain(_ keyed: HistoryFacts, hashed: Bool) -> HistoryFacts {
+            var f = keyed
+            f.newReplyTo = f.newReplyTo.compactMap { replyTos[$0] }
+            f.unseenThreadIDs = f.unseenThreadIDs.compactMap { threads[$0] }
+            if hashed { f.displayNameBoundTo = f.displayNameBoundTo.map { _ in "an address at another domain (keys hashed)" } }
+            return f
+        }
     }
 
     public func learn(_ l: HistoryLesson, now: Date = Date()) async throws {

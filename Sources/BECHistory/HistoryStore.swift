@@ -34,6 +34,13 @@ extension HistoryStore {
     }
 }
 
+/// A store that can answer a lookup on the calling thread (SQLite), so the milter's libmilter
+/// threads do not queue behind the Swift concurrency pool under load.
+public protocol SynchronousHistoryLookup: Sendable {
+    func lookupNow(_ query: HistoryQuery) throws -> HistoryFacts
+    func metaNow(_ key: String) throws -> String?
+}
+
 /// What `history show` prints for one address.
 public struct AddressHistory: Sendable, Codable, Equatable {
     public var address: String

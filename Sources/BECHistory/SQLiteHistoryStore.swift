@@ -6,7 +6,7 @@ import GRDB
 /// The embedded default: one SQLite file in WAL mode (`<state_dir>/history.sqlite`), shared by the
 /// milter's threads and the `history` commands. Created 0640 in a 0750 directory: it lists who the
 /// organization corresponds with.
-public final class SQLiteHistoryStore: HistoryStore {
+public final class SQLiteHistoryStore: HistoryStore, SynchronousHistoryLookup {
     let pool: DatabasePool
     public let path: String
 
@@ -17,6 +17,8 @@ public final class SQLiteHistoryStore: HistoryStore {
             var config = Configuration()
             config.busyMode = .timeout(busyTimeout)
             config.label = "bec-history"
+            // Lookups come from many libmilter threads at once; WAL readers never block the writer.
+            config.maximumReaderCount = 16
             pool = try DatabasePool(path: path, configuration: config)
             if fresh { SQLiteFile.restrict(path) }
             try pool.write { db in
@@ -33,34 +35,44 @@ public final class SQLiteHistoryStore: HistoryStore {
     }
 
     public func lookup(_ q: HistoryQuery) async throws -> HistoryFacts {
-        try await run("lookup") {
-            try await pool.read { db in
-                var f = HistoryFacts()
-                f.senderKnown = try Bool.fetchOne(db, sql: "SELECT 1 FROM hist_address WHERE addr = ?", arguments: [q.sender]) ?? false
-                f.senderDomainKnown = try f.senderKnown
-                    || (Bool.fetchOne(db, sql: "SELECT 1 FROM hist_address WHERE domain = ? LIMIT 1", arguments: [q.senderDomain]) ?? false)
-                if !q.recipients.isEmpty {
-                    let marks = Array(repeating: "?", count: q.recipients.count).joined(separator: ",")
-                    f.senderKnownToRecipient = try Bool.fetchOne(db, sql: "SELECT 1 FROM hist_pair WHERE remote = ? AND local IN (\(marks)) LIMIT 1",
-                                                                 arguments: StatementArguments([q.sender] + q.recipients)) ?? false
-                }
-                if let name = q.nameKey {
-                    f.displayNameBoundTo = try String.fetchAll(db, sql: "SELECT addr FROM hist_binding WHERE name = ? AND domain <> ? ORDER BY last_seen DESC LIMIT 5",
-                                                               arguments: [name, q.senderDomain])
-                }
-                if !q.replyTos.isEmpty {
-                    let seen = Set(try String.fetchAll(db, sql: "SELECT reply_to FROM hist_replyto WHERE addr = ?", arguments: [q.sender]))
-                    f.newReplyTo = q.replyTos.filter { !seen.contains($0) }
-                }
-                if !q.threadIDs.isEmpty {
-                    let marks = Array(repeating: "?", count: q.threadIDs.count).joined(separator: ",")
-                    let seen = Set(try String.fetchAll(db, sql: "SELECT id FROM hist_msgid WHERE id IN (\(marks))", arguments: StatementArguments(q.threadIDs)))
-                    f.unseenThreadIDs = q.threadIDs.filter { !seen.contains($0) }
-                    f.threadIDsReferenced = q.threadIDs.count
-                }
-                return f
-            }
+        try await run("lookup") { try await pool.read { db in try Self.lookup(q, db) } }
+    }
+
+    public func lookupNow(_ q: HistoryQuery) throws -> HistoryFacts {
+        do { return try pool.read { db in try Self.lookup(q, db) } } catch { throw HistoryError("history lookup: \(error)") }
+    }
+
+    public func metaNow(_ key: String) throws -> String? {
+        do { return try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM hist_meta WHERE key = ?", arguments: [key]) } } catch {
+            throw HistoryError("history meta: \(error)")
         }
+    }
+
+    static func lookup(_ q: HistoryQuery, _ db: Database) throws -> HistoryFacts {
+        var f = HistoryFacts()
+        f.senderKnown = try Bool.fetchOne(db, sql: "SELECT 1 FROM hist_address WHERE addr = ?", arguments: [q.sender]) ?? false
+        f.senderDomainKnown = try f.senderKnown
+            || (Bool.fetchOne(db, sql: "SELECT 1 FROM hist_address WHERE domain = ? LIMIT 1", arguments: [q.senderDomain]) ?? false)
+        if !q.recipients.isEmpty {
+            let marks = Array(repeating: "?", count: q.recipients.count).joined(separator: ",")
+            f.senderKnownToRecipient = try Bool.fetchOne(db, sql: "SELECT 1 FROM hist_pair WHERE remote = ? AND local IN (\(marks)) LIMIT 1",
+                                                         arguments: StatementArguments([q.sender] + q.recipients)) ?? false
+        }
+        if let name = q.nameKey {
+            f.displayNameBoundTo = try String.fetchAll(db, sql: "SELECT addr FROM hist_binding WHERE name = ? AND domain <> ? ORDER BY last_seen DESC LIMIT 5",
+                                                       arguments: [name, q.senderDomain])
+        }
+        if !q.replyTos.isEmpty {
+            let seen = Set(try String.fetchAll(db, sql: "SELECT reply_to FROM hist_replyto WHERE addr = ?", arguments: [q.sender]))
+            f.newReplyTo = q.replyTos.filter { !seen.contains($0) }
+        }
+        if !q.threadIDs.isEmpty {
+            let marks = Array(repeating: "?", count: q.threadIDs.count).joined(separator: ",")
+            let seen = Set(try String.fetchAll(db, sql: "SELECT id FROM hist_msgid WHERE id IN (\(marks))", arguments: StatementArguments(q.threadIDs)))
+            f.unseenThreadIDs = q.threadIDs.filter { !seen.contains($0) }
+            f.threadIDsReferenced = q.threadIDs.count
+        }
+        return f
     }
 
     public func learn(_ batch: [HistoryLesson]) async throws {

@@ -334,3 +334,33 @@ final class HistoryBoundsTests: XCTestCase {
         XCTAssertEqual(f?.unseenThreadIDs.count, 20)
     }
 }
+
+final class ConcurrentLookupTests: XCTestCase {
+    /// Hundreds of libmilter threads asking at once (what 200 SMTP sessions produce): every lookup
+    /// is answered, none reported unavailable.
+    func testManyThreadsLookingUpAtOnceAreAllAnswered() async throws {
+        let svc = try Support.sqliteService()
+        try await svc.learn(HistoryLesson(direction: .outbound, correspondents: [.init("p@partner.example")],
+                                          pairs: [.init(local: "a@callowayfreight.com", remote: "p@partner.example")]))
+        let h = BlockingHistory(service: svc, logger: Logger(label: "t"))
+        let q = HistoryQuery(sender: "p@partner.example", senderDomain: "partner.example", recipients: ["a@callowayfreight.com"])
+        let answers = Locked<[HistoryFacts?]>([])
+        await Task.detached {
+            DispatchQueue.concurrentPerform(iterations: 400) { _ in
+                let f = h.facts(for: q)
+                answers.withLock { $0.append(f) }
+            }
+        }.value
+        XCTAssertEqual(answers.current.count, 400)
+        XCTAssertTrue(answers.current.allSatisfy { $0?.available == true && $0?.senderKnown == true })
+        XCTAssertEqual(h.lookupsSkipped, 0)
+    }
+}
+
+final class Locked<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T
+    init(_ v: T) { value = v }
+    var current: T { lock.withLock { value } }
+    func withLock<R>(_ body: (inout T) -> R) -> R { lock.withLock { body(&value) } }
+}
