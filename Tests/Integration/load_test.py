@@ -248,6 +248,8 @@ class Run:
 
     async def drive(self, messages):
         n = self.a.messages
+        plan = ((0.25, self.reload_good), (0.45, self.reload_broken), (0.65, self.kill))
+        self.began = {share: False for share, _ in plan}
         queue = asyncio.Queue()
         for i in range(n):
             queue.put_nowait(i)
@@ -258,6 +260,9 @@ class Run:
                     i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
+                # The load after an event's mark waits until the event began, so each one lands mid-load.
+                while any(i >= n * share and not began for share, began in self.began.items()):
+                    await asyncio.sleep(0.05)
                 path, raw, env = messages[i % len(messages)]
                 t0 = time.time()
                 stage, code, text, qid = await smtp_send(self.a.port, raw, env)
@@ -270,9 +275,10 @@ class Run:
         await self.probe("accept", "before-reload")
         # One after another, each when its share of the load was sent; the load keeps flowing meanwhile.
         async def events():
-            for share, event in ((0.25, self.reload_good), (0.45, self.reload_broken), (0.65, self.kill)):
-                while self.sent < n * share:
+            for share, event in plan:
+                while self.sent < n * share - self.a.sessions:
                     await asyncio.sleep(0.05)
+                self.began[share] = True
                 await event()
         await asyncio.gather(events(), *(worker() for _ in range(self.a.sessions)))
         self.elapsed = time.time() - self.t0

@@ -5,8 +5,8 @@
 #
 # Runs a private Postfix instance (its own config, queue and data directories under $T, listening on
 # 127.0.0.1:2525, the deploy/postfix/main.cf.snippet applied, milter_default_action = tempfail), so it
-# never touches the system Postfix that postfix_test.sh configures. bec-milter runs under a small
-# supervisor (restart one second after it dies) with the worked example config. load_test.py then sends
+# never touches the system Postfix that postfix_test.sh configures. bec-milter runs as the test's own
+# user bec-load (which also receives the mail) under a small supervisor (restart one second after it dies) with the worked example config. load_test.py then sends
 # N messages (default 2,000; --full: 20,000), a mix of ../shared/corpus/dev and public, over 200
 # concurrent SMTP sessions, and during the run:
 #   - SIGHUP with a changed site rule file: the next probe message gets the new verdict;
@@ -81,12 +81,11 @@ cp -r "$ROOT/models" "$T/share/bec-milter/models"
 cp -r "$ROOT/deploy/examples/calloway-freight" "$T/etc/calloway"
 CONF=$T/etc/calloway/bec-milter.yaml
 sed -i "s|^state_dir:.*|state_dir: $T/state|" "$CONF"
-id bec-milter >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin bec-milter
 if ! id bec-load >/dev/null 2>&1; then
     useradd --system -M -d "$T/home/bec-load" -s /usr/sbin/nologin bec-load && touch "$T/created-user"
 fi
 install -d -o bec-load -m 0700 "$T/home/bec-load"
-install -d -o bec-milter -g bec-milter -m 0750 "$T/state"
+install -d -o bec-load -g bec-load -m 0750 "$T/state"
 # The milter rewrites nothing here, but it must read the rule file the test changes.
 chmod -R a+rX "$T"
 
@@ -144,12 +143,12 @@ log "private Postfix $(postconf -h mail_version) on 127.0.0.1:$PORT, queue $SPOO
 # --- the milter under a supervisor: restarted one second after it exits ------------------------
 SOCKDIR=$SPOOL/bec-milter
 sed -i "s|^  socket:.*|  socket: unix:$SOCKDIR/bec-milter.sock|" "$CONF"
-install -d -o bec-milter -g postfix -m 2750 "$SOCKDIR"
+install -d -o bec-load -g postfix -m 2750 "$SOCKDIR"
 MLOG=$T/milter.log
 (
     trap 'exit 0' TERM
     while [ ! -f "$T/stop" ]; do
-        ( umask 0007; exec setpriv --reuid=bec-milter --regid=bec-milter --init-groups -- \
+        ( umask 0007; exec setpriv --reuid=bec-load --regid=bec-load --init-groups -- \
             "$T/bin/bec-milter" run --config "$CONF" >>"$MLOG" 2>&1 ) &
         echo $! > "$T/milter.pid"
         echo "supervisor: started $! at $(date +%s.%N)" >> "$T/supervisor.log"

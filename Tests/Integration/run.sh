@@ -2,7 +2,10 @@
 # The milter's integration tests (Tests/run-all.sh calls this with the binary it built):
 #   1. protocol_test.py - the real `bec-milter run` over its socket, driven by an independent
 #      milter client in Postfix's order; verdicts compared with `bec-milter check --json`;
-#   2. postfix_test.sh  - a real Postfix on loopback with the deploy/ snippet (needs root).
+#   2. postfix_test.sh  - a real Postfix on loopback with the deploy/ snippet (needs root);
+#   3. load_test.sh     - CI size: 2,000 messages over 200 concurrent sessions through a private Postfix
+#      instance, with a rule reload, a broken reload and a SIGKILL of the milter during the run (~1 min;
+#      `load_test.sh --full` sends 20,000).
 # Usage: Tests/Integration/run.sh [path/to/bec-milter]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,4 +16,6 @@ echo "--- protocol test"
 python3 Tests/Integration/protocol_test.py --binary "$BIN" || rc=1
 echo "--- real Postfix"
 BEC_MILTER="$BIN" bash Tests/Integration/postfix_test.sh || rc=1
+echo "--- load, kill and reload (real Postfix, 200 sessions)"
+bash Tests/Integration/load_test.sh --binary "$BIN" || rc=1
 exit $rc
