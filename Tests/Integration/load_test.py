@@ -359,7 +359,7 @@ def main():
     p = argparse.ArgumentParser()
     for k in ("port", "messages", "sessions"):
         p.add_argument("--" + k, type=int, required=True)
-    for k in ("corpus-root", "postfix-config", "maildir", "milter-pid-file", "milter-log", "socket", "rules",
+    for k in ("corpus-root", "postfix-config", "maildir", "maillog", "milter-pid-file", "milter-log", "socket", "rules",
               "binary", "config", "summary"):
         p.add_argument("--" + k, required=True)
     a = p.parse_args()
@@ -403,6 +403,17 @@ def main():
         time.sleep(2)
     retry_classes = classify(retried, a.postfix_config, a.maildir)
 
+    # A burst: every session opens at the same moment (each SMTP session is one milter connection).
+    async def burst():
+        raw = PROBE.replace(b"NONCE", b"burst").replace(b"pat.jones.home@gmail.com", b"pat@example.net")
+        env = ("pat@example.net", "ops@callowayfreight.com", "198.51.100.7", "mail.example.net")
+        return await asyncio.gather(*(smtp_send(a.port, raw, env) for _ in range(a.sessions)))
+    maillog_mark = len(open(a.maillog, errors="replace").readlines()) if os.path.exists(a.maillog) else 0
+    burst_results = asyncio.run(burst())
+    burst_codes = {}
+    for r in burst_results:
+        burst_codes[f"{r[0]} {r[1]}"] = burst_codes.get(f"{r[0]} {r[1]}", 0) + 1
+
     counts = {}
     for _, k in classes:
         counts[k] = counts.get(k, 0) + 1
@@ -434,6 +445,16 @@ def main():
               + (f", e.g. {outside[0][4]} {outside[0][5]} {outside[0][6][:80]}" if outside else ""))
     run.check(all(k in ("delivered", "held", "rejected") for _, k in retry_classes),
               f"every tempfailed message, retried, is delivered, held or rejected: {rcounts}")
+    run.check(burst_codes == {"dot 250": a.sessions},
+              f"{a.sessions} sessions opened at once are all accepted and scanned: {burst_codes}")
+    if burst_codes != {"dot 250": a.sessions} and os.path.exists(a.maillog):
+        why = {}
+        for l in open(a.maillog, errors="replace").readlines()[maillog_mark:]:
+            if "warning" in l or " 451 " in l:
+                k = re.sub(r"^.*?\]: (\w+: )?", "", l.strip())
+                why[k] = why.get(k, 0) + 1
+        for k, v in sorted(why.items(), key=lambda kv: -kv[1])[:6]:
+            print(f"   {v:4}  {k[:160]}")
     seg = segments(run.rss, run.events)
     for pid, (first, warm, last, mx, n) in seg.items():
         print(f"-- milter {pid} RSS: start {first:.0f} MB, after warm-up {warm:.0f} MB, end {last:.0f} MB, max {mx:.0f} MB ({n} samples)")

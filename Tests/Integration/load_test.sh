@@ -108,6 +108,7 @@ relay_domains = static:ALL
 smtpd_relay_restrictions = reject_unauth_destination
 smtpd_recipient_restrictions =
 virtual_alias_maps = static:bec-load@localhost
+virtual_alias_domains =
 alias_maps =
 alias_database =
 home_mailbox = Maildir/
@@ -163,7 +164,7 @@ for _ in $(seq 1 100); do [ -S "$SOCKDIR/bec-milter.sock" ] && break; sleep 0.1;
 log "bec-milter pid $(cat "$T/milter.pid") under the supervisor; socket $SOCKDIR/bec-milter.sock"
 
 python3 "$HERE/load_test.py" --port "$PORT" --messages "$MESSAGES" --sessions "$SESSIONS" \
-    --corpus-root "$CORPUS_ROOT" --postfix-config "$PCONF" --maildir "$T/home/bec-load/Maildir" \
+    --corpus-root "$CORPUS_ROOT" --postfix-config "$PCONF" --maildir "$T/home/bec-load/Maildir" --maillog "$T/maillog" \
     --milter-pid-file "$T/milter.pid" --milter-log "$MLOG" --socket "$SOCKDIR/bec-milter.sock" \
     --rules "$T/etc/calloway/rules/calloway.yaml" --binary "$T/bin/bec-milter" --config "$CONF" \
     --summary "${BEC_LOAD_SUMMARY:-/dev/null}"
