@@ -351,7 +351,7 @@ def segments(rss, events):
     out = {}
     for pid, v in by.items():
         warm = v[min(len(v) - 1, max(0, len(v) // 5))]
-        out[pid] = (v[0], warm, v[-1], max(v), len(v))
+        out[pid] = (v[0], warm, v[-1], max(v), len(v), [round(v[min(len(v) - 1, len(v) * k // 10)]) for k in range(11)])
     return out
 
 
@@ -456,15 +456,16 @@ def main():
         for k, v in sorted(why.items(), key=lambda kv: -kv[1])[:6]:
             print(f"   {v:4}  {k[:160]}")
     seg = segments(run.rss, run.events)
-    for pid, (first, warm, last, mx, n) in seg.items():
+    for pid, (first, warm, last, mx, n, tenths) in seg.items():
         print(f"-- milter {pid} RSS: start {first:.0f} MB, after warm-up {warm:.0f} MB, end {last:.0f} MB, max {mx:.0f} MB ({n} samples)")
+        print(f"   at each tenth of its life (MB): {' '.join(str(x) for x in tenths)}")
     main_seg = max(seg.items(), key=lambda kv: kv[1][4]) if seg else None
     if main_seg:
-        first, warm, last, mx, n = main_seg[1]
+        first, warm, last, mx, n, _ = main_seg[1]
         run.check(last <= warm * 1.25 + 32, f"RSS flat after warm-up (pid {main_seg[0]}): {warm:.0f} MB -> {last:.0f} MB")
     summary = {"sent": sent, "seconds": run.elapsed, "counts": counts, "retry": rcounts,
                "events": [(round(t - run.t0, 1), e) for t, e in run.events],
-               "rss_mb": {str(pid): dict(zip(("start", "warm", "end", "max", "samples"), v)) for pid, v in seg.items()},
+               "rss_mb": {str(pid): dict(zip(("start", "warm", "end", "max", "samples", "tenths"), v)) for pid, v in seg.items()},
                "checks": run.checks}
     with open(a.summary, "w") as f:
         json.dump(summary, f, indent=1)
