@@ -20,6 +20,7 @@ BIN=.build/release/bec-milter
 stage "rules lint (shipped defaults and worked example)" "$BIN" rules lint deploy/examples/calloway-freight/bec-milter.yaml models/rules/default.yaml
 stage "rules test (worked example)" "$BIN" rules test deploy/examples/calloway-freight/bec-milter.yaml
 stage "corpus sweep" python3 Tests/Corpus/sweep.py "$BIN"
+# Sanitizers are not a stage: a sanitized build of the package takes over 20 minutes here (bash Tests/sanitizers.sh).
 stage "fuzz (libFuzzer + ASan, 20 s per target)" bash Tests/Fuzz/run.sh 20
 stage "browser (headless Chromium against bec-milter web)" bash Tests/Integration/browser.sh --binary "$BIN"
 if [ -x Tests/Integration/run.sh ]; then

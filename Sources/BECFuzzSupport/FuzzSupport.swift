@@ -1,5 +1,6 @@
 import BECCore
 import BECICU
+import BECMilter
 import BECRules
 import Foundation
 
@@ -7,14 +8,24 @@ import Foundation
 public enum FuzzSupport {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
 
-    static let pipeline: Pipeline = {
+    static let loaded: LoadedConfig = {
         let path = ProcessInfo.processInfo.environment["BEC_FUZZ_CONFIG"] ?? root + "/deploy/examples/calloway-freight/bec-milter.yaml"
-        do {
-            let config = try ConfigLoader().load(path: path)
-            return Pipeline(policy: config.policy, services: try ICUServices())
-        } catch {
-            fatalError("fuzz set-up: \(error)")
-        }
+        do { return try ConfigLoader().load(path: path) } catch { fatalError("fuzz set-up: \(error)") }
+    }()
+
+    static let pipeline: Pipeline = {
+        do { return Pipeline(policy: loaded.policy, services: try ICUServices()) } catch { fatalError("fuzz set-up: \(error)") }
+    }()
+
+    /// The milter configuration for the callback target: small limits, so scripts reach them.
+    static let milterConfiguration: MilterConfiguration = {
+        var policy = loaded.policy
+        policy.limits.maxMessageBytes = 4096
+        policy.limits.maxHeaderCount = 20
+        var settings = loaded.milter
+        settings.timeoutSeconds = 0
+        settings.logLevel = "critical"
+        return MilterConfiguration(pipeline: Pipeline(policy: policy, services: pipeline.services), settings: settings)
     }()
 
     /// Parse, detect and score arbitrary bytes; also through the accumulator in two chunks.
@@ -35,5 +46,10 @@ public enum FuzzSupport {
     public static func rules(_ data: UnsafeBufferPointer<UInt8>) {
         let text = String(decoding: data, as: UTF8.self)
         _ = try? ConfigLoader().load(text: text, file: "fuzz.yaml", baseDir: "/nonexistent")
+    }
+
+    /// A script of milter callbacks in any order (see `FuzzCallbacks`).
+    public static func callbacks(_ data: UnsafeBufferPointer<UInt8>) {
+        FuzzCallbacks.run(data, configuration: milterConfiguration)
     }
 }

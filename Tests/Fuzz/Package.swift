@@ -9,6 +9,7 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzMessage", dependencies: [.product(name: "BECFuzzSupport", package: "bec-milter")]),
         .executableTarget(name: "FuzzRules", dependencies: [.product(name: "BECFuzzSupport", package: "bec-milter")]),
+        .executableTarget(name: "FuzzCallbacks", dependencies: [.product(name: "BECFuzzSupport", package: "bec-milter")]),
     ],
     swiftLanguageModes: [.v6]
 )
