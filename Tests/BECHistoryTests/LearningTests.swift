@@ -1,5 +1,5 @@
 import BECCore
-import BECHistory
+@testable import BECHistory
 import BECRules
 import Foundation
 import Logging
@@ -355,12 +355,4 @@ final class ConcurrentLookupTests: XCTestCase {
         XCTAssertTrue(answers.current.allSatisfy { $0?.available == true && $0?.senderKnown == true })
         XCTAssertEqual(h.lookupsSkipped, 0)
     }
-}
-
-final class Locked<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T
-    init(_ v: T) { value = v }
-    var current: T { lock.withLock { value } }
-    func withLock<R>(_ body: (inout T) -> R) -> R { lock.withLock { body(&value) } }
 }
