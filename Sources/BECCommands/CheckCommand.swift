@@ -29,13 +29,7 @@ struct CheckCommand: AsyncParsableCommand {
                 printError("bec-milter: history store \(HistoryService.describe(rt.config.history)) unavailable: \(error)")
             }
         }
-        var failed = false
-        for file in files {
-            guard let bytes = MessageFiles.read(file) else {
-                printError("bec-milter: cannot read \(file)")
-                failed = true
-                continue
-            }
+        let failed = await MessageFiles.each(files) { file, bytes in
             let start = ContinuousClock.now
             var message = rt.pipeline.parse(bytes)
             message.envelope = MessageFiles.envelope(for: message, mailFrom: mailFrom, rcpt: rcpt, clientIP: clientIP, authUser: authUser)
@@ -64,7 +58,7 @@ struct CheckCommand: AsyncParsableCommand {
 /// Reading messages and deriving an envelope the way `check` documents it.
 enum MessageFiles {
     /// Calls `body` for each readable file; reports unreadable ones on stderr. Returns whether any failed.
-    static func each(_ files: [String], _ body: (String, [UInt8]) -> Void) -> Bool {
+    static func each(_ files: [String], _ body: (String, [UInt8]) async -> Void) async -> Bool {
         var failed = false
         for file in files {
             guard let bytes = read(file) else {
@@ -72,7 +66,7 @@ enum MessageFiles {
                 failed = true
                 continue
             }
-            body(file, bytes)
+            await body(file, bytes)
         }
         return failed
     }

@@ -71,7 +71,7 @@ struct ParseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let rt = try Runtime.forCommand(configPath: config)
-        let failed = MessageFiles.each(files) { file, bytes in
+        let failed = await MessageFiles.each(files) { file, bytes in
             var m = rt.pipeline.parse(bytes)
             m.envelope = MessageFiles.envelope(for: m)
             print((["== \(file)"] + Report.structure(m)).joined(separator: "\n"))

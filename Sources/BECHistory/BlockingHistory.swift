@@ -1,4 +1,5 @@
 import BECCore
+import BECQuarantine
 import BECRules
 import Dispatch
 import Foundation
@@ -10,7 +11,6 @@ import Logging
 /// and never delays an answer; past `maxPending` lessons waiting, new ones are dropped and counted.
 public final class BlockingHistory: Sendable {
     public let service: HistoryService
-    let timeout: DispatchTimeInterval
     let logger: Logger
     let maxPending: Int
     private let state = Locked(State())
@@ -36,25 +36,15 @@ public final class BlockingHistory: Sendable {
 
     public init(service: HistoryService, logger: Logger, maxPending: Int = 10_000) {
         self.service = service
-        self.timeout = .milliseconds(service.settings.lookupTimeoutMilliseconds)
         self.logger = logger
         self.maxPending = maxPending
     }
 
     /// Opens the configured store from a non-async thread, waiting at most `timeout`.
     public static func open(_ settings: HistorySettings, logger: Logger, timeout: Duration = .seconds(15)) throws -> BlockingHistory {
-        let box = Locked<Result<HistoryService, Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do {
-                let s = try await HistoryService.open(settings, logger: logger)
-                box.withLock { $0 = .success(s) }
-            } catch { box.withLock { $0 = .failure(error) } }
-            done.signal()
+        guard let r = runBlocking(timeout: timeout, { try await HistoryService.open(settings, logger: logger) }) else {
+            throw HistoryError("history store did not open within \(timeout)")
         }
-        let c = timeout.components
-        if done.wait(timeout: .now() + .seconds(Int(c.seconds))) == .timedOut { throw HistoryError("history store did not open within \(timeout)") }
-        guard let r = box.current else { throw HistoryError("history store: no result") }
         return BlockingHistory(service: try r.get(), logger: logger)
     }
 
@@ -82,24 +72,17 @@ public final class BlockingHistory: Sendable {
             fail("lookup: \(error)")
             return .unavailable
         }
-        let box = Locked<Result<HistoryFacts?, Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
         let service = self.service
-        let task = Task.detached {
-            do { let f = try await service.facts(for: query); box.withLock { $0 = .success(f) } } catch { box.withLock { $0 = .failure(error) } }
-            done.signal()
-        }
-        if done.wait(timeout: .now() + timeout) == .timedOut {
-            task.cancel()
+        switch runBlocking(timeout: .milliseconds(service.settings.lookupTimeoutMilliseconds), { try await service.facts(for: query) }) {
+        case nil:
             fail("lookup: no answer within \(service.settings.lookupTimeoutMilliseconds) ms")
             return .unavailable
-        }
-        switch box.current {
-        case .success(let f):
+        case .failure(let e)?:
+            fail("lookup: \(e)")
+            return .unavailable
+        case .success(let f)?:
             state.withLock { $0.failingInRow = 0 }
             return f
-        case .failure(let e): fail("lookup: \(e)"); return .unavailable
-        case nil: return .unavailable
         }
     }
 

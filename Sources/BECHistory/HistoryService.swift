@@ -48,10 +48,14 @@ public final class HistoryService: Sendable {
     /// once `history import` seeded it. Before that the milter only learns.
     public func isWarm(now: Date = Date()) async throws -> Bool {
         if warm.current { return true }
-        var ready = settings.warmupDays == 0
-        if !ready, try await store.meta("seeded_at") != nil { ready = true }
-        if !ready, let c = try await store.meta("created_at"), let t = TimeInterval(c),
-           now.timeIntervalSince1970 - t >= Double(settings.warmupDays) * 86_400 { ready = true }
+        return warmUp(seeded: try await store.meta("seeded_at"), created: try await store.meta("created_at"), now: now)
+    }
+
+    /// Ready when warm-up is off, the store was seeded, or it is `warmup_days` old; once ready,
+    /// remembered.
+    private func warmUp(seeded: String?, created: String?, now: Date) -> Bool {
+        var ready = settings.warmupDays == 0 || seeded != nil
+        if !ready, let c = created, let t = TimeInterval(c), now.timeIntervalSince1970 - t >= Double(settings.warmupDays) * 86_400 { ready = true }
         if ready { warm.withLock { $0 = true } }
         return ready
     }
@@ -74,19 +78,10 @@ public final class HistoryService: Sendable {
     public func factsNow(for q: HistoryQuery, now: Date = Date()) throws -> HistoryFacts?? {
         guard let sync = store as? any SynchronousHistoryLookup else { return nil }
         if !warm.current {
-            guard try isWarmNow(sync, now: now) else { return .some(nil) }
+            guard warmUp(seeded: try sync.metaNow("seeded_at"), created: try sync.metaNow("created_at"), now: now) else { return .some(nil) }
         }
         let k = Keyed(q, keyer)
         return .some(k.plain(try sync.lookupNow(k.query), hashed: keyer.isHashed))
-    }
-
-    private func isWarmNow(_ sync: any SynchronousHistoryLookup, now: Date) throws -> Bool {
-        var ready = settings.warmupDays == 0
-        if !ready, try sync.metaNow("seeded_at") != nil { ready = true }
-        if !ready, let c = try sync.metaNow("created_at"), let t = TimeInterval(c),
-           now.timeIntervalSince1970 - t >= Double(settings.warmupDays) * 86_400 { ready = true }
-        if ready { warm.withLock { $0 = true } }
-        return ready
     }
 
     /// A query with its keys hashed (when configured), and the way back to the plain values.

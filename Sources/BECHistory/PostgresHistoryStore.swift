@@ -169,12 +169,13 @@ public final class PostgresHistoryStore: HistoryStore {
         return try await run("prune") {
             var n = 0
             for t in HistorySchema.tables {
-                for sql in ["WITH d AS (DELETE FROM \(t) WHERE last_seen < ? RETURNING 1) SELECT count(*) FROM d",
-                            """
-                            WITH d AS (DELETE FROM \(t) WHERE ctid IN (SELECT ctid FROM \(t) ORDER BY last_seen ASC
-                              LIMIT GREATEST(0, (SELECT count(*) FROM \(t)) - ?)) RETURNING 1) SELECT count(*) FROM d
-                            """] {
-                    let arg: Int64 = sql.contains("last_seen < ?") ? (t == "hist_msgid" ? oldIDs : old) : Int64(maxEntries)
+                let expired = ("WITH d AS (DELETE FROM \(t) WHERE last_seen < ? RETURNING 1) SELECT count(*) FROM d",
+                               t == "hist_msgid" ? oldIDs : old)
+                let overflow = ("""
+                    WITH d AS (DELETE FROM \(t) WHERE ctid IN (SELECT ctid FROM \(t) ORDER BY last_seen ASC
+                      LIMIT GREATEST(0, (SELECT count(*) FROM \(t)) - ?)) RETURNING 1) SELECT count(*) FROM d
+                    """, Int64(maxEntries))
+                for (sql, arg) in [expired, overflow] {
                     for try await c in try await client.query(Self.query(sql, [arg]), logger: logger).decode(Int64.self) { n += Int(c) }
                 }
             }

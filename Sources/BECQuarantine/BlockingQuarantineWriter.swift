@@ -27,35 +27,44 @@ public final class BlockingQuarantineWriter: Sendable {
 
     /// Runs `operation` on the concurrency pool and blocks until it finishes or `timeout` passes.
     public func wait<T: Sendable>(_ what: String, _ operation: @escaping @Sendable () async throws -> T) throws -> T {
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        let task = Task.detached {
-            do { box.set(.success(try await operation())) } catch { box.set(.failure(QuarantineError.wrap(error, what))) }
-            done.signal()
-        }
-        let c = timeout.components
-        let ns = Int(c.seconds) * 1_000_000_000 + Int(c.attoseconds / 1_000_000_000)
-        if done.wait(timeout: .now() + .nanoseconds(ns)) == .timedOut {
-            task.cancel()
+        guard let result = runBlocking(timeout: timeout, operation) else {
             throw QuarantineError(.timeout, "\(what): no answer from the quarantine store within \(timeout)")
         }
-        guard let result = box.get() else { throw QuarantineError(.unavailable, "\(what): no result") }
-        return try result.get()
+        do { return try result.get() } catch { throw QuarantineError.wrap(error, what) }
     }
+}
+
+/// Runs `operation` on the concurrency pool and blocks the calling (non-async) thread until it
+/// finishes or `timeout` passes; nil on timeout (the task is cancelled). For libmilter's threads
+/// and start-up code; never call it from async code.
+public func runBlocking<T: Sendable>(timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) -> Result<T, any Error>? {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    let task = Task.detached {
+        do { box.set(.success(try await operation())) } catch { box.set(.failure(error)) }
+        done.signal()
+    }
+    let c = timeout.components
+    let ns = Int(c.seconds) * 1_000_000_000 + Int(c.attoseconds / 1_000_000_000)
+    if done.wait(timeout: .now() + .nanoseconds(ns)) == .timedOut {
+        task.cancel()
+        return nil
+    }
+    return box.get()
 }
 
 /// A lock-protected slot for a result handed from a task to a waiting thread.
 final class ResultBox<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var value: Result<T, QuarantineError>?
+    private var value: Result<T, any Error>?
 
-    func set(_ v: Result<T, QuarantineError>) {
+    func set(_ v: Result<T, any Error>) {
         lock.lock()
         value = v
         lock.unlock()
     }
 
-    func get() -> Result<T, QuarantineError>? {
+    func get() -> Result<T, any Error>? {
         lock.lock()
         defer { lock.unlock() }
         return value

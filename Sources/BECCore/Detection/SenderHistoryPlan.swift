@@ -168,18 +168,12 @@ public enum SenderHistoryPlan {
         return false
     }
 
-    /// Our recipients of an inbound message.
-    static func ourRecipients(_ ctx: DetectionContext) -> [String] {
+    /// The message's recipients (envelope, or To/Cc when no envelope is known), ours or the
+    /// outside ones.
+    static func recipients(_ ctx: DetectionContext, ours: Bool) -> [String] {
         let m = ctx.message
         let all = m.envelope.recipients.isEmpty ? (m.to + m.cc).compactMap(addressKey) : m.envelope.recipients.compactMap(addressKey)
-        return unique(all.filter { ctx.isOwnDomain(domain(ofKey: $0)) })
-    }
-
-    /// Outside recipients of an outbound message.
-    static func outsideRecipients(_ ctx: DetectionContext) -> [String] {
-        let m = ctx.message
-        let all = m.envelope.recipients.isEmpty ? (m.to + m.cc).compactMap(addressKey) : m.envelope.recipients.compactMap(addressKey)
-        return unique(all.filter { !ctx.isOwnDomain(domain(ofKey: $0)) })
+        return unique(all.filter { ctx.isOwnDomain(domain(ofKey: $0)) == ours })
     }
 
     static func threadIDs(_ m: Message, max: Int) -> [String] {
@@ -205,7 +199,7 @@ extension Pipeline {
         if ctx.isInternal { return nil }
         return HistoryQuery(
             sender: sender, senderDomain: from.asciiDomain,
-            recipients: Array(SenderHistoryPlan.ourRecipients(ctx).prefix(hp.maxRecipients)),
+            recipients: Array(SenderHistoryPlan.recipients(ctx, ours: true).prefix(hp.maxRecipients)),
             nameKey: SenderHistoryPlan.nameKey(from.displayName, policy: hp, services: services),
             replyTos: Array(SenderHistoryPlan.unique(message.replyTo.compactMap(SenderHistoryPlan.addressKey).filter { $0 != sender }).prefix(hp.maxReplyTos)),
             threadIDs: SenderHistoryPlan.threadIDs(message, max: hp.maxThreadIDs))
@@ -229,7 +223,7 @@ extension Pipeline {
             // Only our own addresses teach: an authenticated user writing as someone else's domain
             // (a forwarding service, a misconfigured client) says nothing about our correspondents.
             guard ctx.isOwnDomain(from.asciiDomain) else { return nil }
-            let outside = Array(SenderHistoryPlan.outsideRecipients(ctx).prefix(hp.maxRecipients))
+            let outside = Array(SenderHistoryPlan.recipients(ctx, ours: false).prefix(hp.maxRecipients))
             var l = HistoryLesson(direction: .outbound, correspondents: outside.map(HistoryLesson.Correspondent.init),
                                   pairs: outside.map { .init(local: sender, remote: $0) }, messageIDs: msgIDs)
             if let name { l.bindings = [.init(nameKey: name, address: sender, domain: from.asciiDomain, authoritative: true)] }
@@ -243,7 +237,7 @@ extension Pipeline {
         // mail does): one clean, signed message from an attacker's own domain must not buy the next
         // one out of first contact everywhere. It teaches the pairs with its recipients.
         var l = HistoryLesson(direction: .inbound,
-                              pairs: SenderHistoryPlan.ourRecipients(ctx).prefix(hp.maxRecipients).map { .init(local: $0, remote: sender) }, messageIDs: msgIDs)
+                              pairs: SenderHistoryPlan.recipients(ctx, ours: true).prefix(hp.maxRecipients).map { .init(local: $0, remote: sender) }, messageIDs: msgIDs)
         if let name { l.bindings = [.init(nameKey: name, address: sender, domain: from.asciiDomain, authoritative: false)] }
         l.replyTos = SenderHistoryPlan.unique(message.replyTo.compactMap(SenderHistoryPlan.addressKey).filter { $0 != sender })
             .prefix(hp.maxReplyTos).map { .init(sender: sender, replyTo: $0) }
