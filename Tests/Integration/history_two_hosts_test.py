@@ -34,7 +34,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from milterclient import MilterClient  # noqa: E402
+from milterclient import MilterClient, MilterProcess  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXAMPLE = os.path.join(ROOT, "deploy/examples/calloway-freight")
@@ -67,36 +66,23 @@ def find_binary(given):
     sys.exit("bec-milter binary not found: build it (swift build) or pass --binary")
 
 
-class Host:
+class Host(MilterProcess):
     """One `bec-milter run` (a milter host), stderr (verdict lines) collected in a file."""
 
     def __init__(self, name, binary, config, socket_path, workdir):
         self.name, self.config, self.spec = name, config, "unix:" + socket_path
-        self.log_path = os.path.join(workdir, f"milter-{name}.log")
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([binary, "run", "--config", config], stdout=self.log, stderr=subprocess.STDOUT)
         self.seq = 0
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if "listening on" in self.text() and os.path.exists(socket_path):
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"milter {name} exited at start:\n" + self.text())
-            time.sleep(0.05)
-        raise RuntimeError(f"milter {name} did not start:\n" + self.text())
-
-    def text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        try:
+            super().__init__(binary, config, os.path.join(workdir, f"milter-{name}.log"), wait_path=socket_path)
+        except RuntimeError as e:
+            raise RuntimeError(f"milter {name}: {e}") from None
 
     def verdict_line(self, queue_id, timeout=5.0):
         end = time.time() + timeout
         while True:
-            for l in self.text().splitlines():
-                if l.startswith("{") and '"bec.verdict"' in l:
-                    j = json.loads(l)
-                    if j.get("queue_id") == queue_id:
-                        return j
+            for j in self.verdict_lines():
+                if j.get("queue_id") == queue_id:
+                    return j
             if time.time() > end:
                 return None
             time.sleep(0.05)
@@ -115,15 +101,6 @@ class Host:
         symbols = [f["symbol"] for f in line.get("findings", [])]
         return r, line, symbols
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def delivered(r):

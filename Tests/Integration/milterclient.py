@@ -9,8 +9,12 @@ Only the standard library. Usage from Python:
     r.action, r.reply, r.added_headers, r.changed_headers, r.quarantine
     c.close()
 """
+import json
+import os
+import signal
 import socket
 import struct
+import subprocess
 import time
 
 # Commands (MTA -> milter)
@@ -260,3 +264,43 @@ def envelope_for(raw):
     if h:
         name = h.group(1)
     return rp, rcpt, ip, name
+
+
+class MilterProcess:
+    """A running `bec-milter run`, its stderr (log and verdict lines) collected in `log_path`.
+    `socket_spec` overrides the config's socket; start-up waits for "listening on" (and for
+    `wait_path` to exist, when given)."""
+
+    def __init__(self, binary, config, log_path, socket_spec=None, wait_path=None, start_timeout=30):
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        args = [binary, "run", "--config", config] + (["--socket", socket_spec] if socket_spec else [])
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + start_timeout
+        while time.time() < deadline:
+            if "listening on" in self.text() and (wait_path is None or os.path.exists(wait_path)):
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError("milter exited at start:\n" + self.text())
+            time.sleep(0.05)
+        raise RuntimeError("milter did not start:\n" + self.text())
+
+    def text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def verdict_lines(self):
+        return [json.loads(l) for l in self.text().splitlines() if l.startswith("{") and '"bec.verdict"' in l]
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()

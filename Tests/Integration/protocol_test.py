@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from milterclient import MilterClient, MilterError, Result, envelope_for  # noqa: E402
+from milterclient import MilterClient, MilterError, MilterProcess, Result, envelope_for  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CONFIG = os.path.join(ROOT, "deploy/examples/calloway-freight/bec-milter.yaml")
@@ -39,43 +39,13 @@ def find_binary(given):
     sys.exit("bec-milter binary not found: build it (swift build) or pass --binary")
 
 
-class Milter:
-    """A running `bec-milter run`, its stderr collected in a file."""
+class Milter(MilterProcess):
+    """A running `bec-milter run` on `socket_spec`, its stderr collected in a file."""
 
     def __init__(self, binary, config, socket_spec, workdir):
         self.spec = socket_spec
-        self.log_path = os.path.join(workdir, f"milter-{abs(hash(socket_spec))}.log")
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([binary, "run", "--config", config, "--socket", socket_spec],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if "listening on" in self.text():
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError("milter exited at start:\n" + self.text())
-            time.sleep(0.05)
-        raise RuntimeError("milter did not start:\n" + self.text())
-
-    def text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def verdict_lines(self):
-        return [json.loads(l) for l in self.text().splitlines() if l.startswith("{") and '"bec.verdict"' in l]
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        super().__init__(binary, config, os.path.join(workdir, f"milter-{abs(hash(socket_spec))}.log"),
+                         socket_spec=socket_spec, start_timeout=20)
 
 
 def run_check(binary, config, path, env):
